@@ -1,0 +1,293 @@
+#include "build/planner.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "spec/sdk.h"
+#include "spec/spec_cache.h"
+#include "spec/spec_parser.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace twoliter {
+
+size_t BuildPlan::packageCount() const {
+    size_t count = 0;
+    for (const auto& level : levels) count += level.size();
+    return count;
+}
+
+Planner::Planner(const Project& project, PlannerOptions options)
+    : project_(project), options_(std::move(options)) {}
+
+Planner::~Planner() = default;
+
+void Planner::load() {
+    loadSpecs();
+    loadResolver();
+    loadBuildRoots();
+    graph_.checkAcyclic();
+    checkCargoEdges();
+}
+
+namespace {
+
+MacroContext macroContextFor(const Sdk& sdk, Arch arch) {
+    MacroContext context;
+    context.arch = arch;
+    context.macroFiles = sdk.macroFiles(arch);
+    return context;
+}
+
+std::string specCachePath(const Project& project, Arch arch) {
+    return project.buildDirectory() + "/state/" + archName(arch) + "/spec-cache";
+}
+
+}  // namespace
+
+void Planner::loadSpecs() {
+    Sdk sdk{options_.sdkPath};
+    MacroContext context = macroContextFor(sdk, options_.arch);
+    osPrefix_ = expandMacros(context, "%{?_cross_os}");
+    if (osPrefix_.empty()) osPrefix_ = "bottlerocket-";
+    SpecCache cache(specCachePath(project_, options_.arch));
+    std::vector<Error> errors;
+    specs_ = loadProjectSpecs(project_, context, cache, options_.jobs, errors);
+    cacheHits_ = cache.hits();
+    cache.save();
+    throwIfAny(errors);
+}
+
+void Planner::loadResolver() {
+    resolver_ = std::make_unique<Resolver>(options_.arch, osPrefix_);
+    resolver_->addLocalSpecs(specs_);
+    std::map<std::string, std::string> sources(options_.kitSources.begin(),
+                                               options_.kitSources.end());
+    Sdk sdk{options_.sdkPath};
+    MacroContext context = macroContextFor(sdk, options_.arch);
+    auto addKitSource = [&](const std::string& kit, const std::string& root) {
+        Project kitProject = loadProject(root);
+        SpecCache cache(specCachePath(project_, options_.arch) + "-kit-" + kit);
+        std::vector<Error> errors;
+        std::vector<PackageSpec> specs = loadProjectSpecs(kitProject, context, cache, options_.jobs, errors);
+        cache.save();
+        throwIfAny(errors);
+        resolver_->addKitSpecs(kit, specs);
+    };
+    for (const auto& kit : project_.config.kits) {
+        if (sources.count(kit.name)) {
+            addKitSource(kit.name, sources[kit.name]);
+            sources.erase(kit.name);
+            continue;
+        }
+        std::string directory = project_.buildDirectory() + "/external-kits/" + kit.vendor + "/" +
+                                kit.name + "/" + archName(options_.arch);
+        if (!isRegularFile(directory + "/repodata/repomd.xml")) {
+            throw Error("kit '" + kit.name + "' is not available for " + archName(options_.arch) +
+                            ": " + project_.display(directory) + " has no repodata",
+                        kit.location,
+                        "fetching kits from a registry is not supported yet; pass --kit-source " +
+                            kit.name + "=PATH to use the kit's source tree");
+        }
+        resolver_->addKitRepository(kit.name, directory);
+    }
+    for (const auto& [kit, root] : sources) addKitSource(kit, root);
+    resolver_->addSdkProvides(sdk.provides());
+    for (const auto& variant : project_.variants) {
+        if (variant.supports(options_.arch)) resolver_->addVariant(variant);
+    }
+}
+
+namespace {
+
+// The line of the first BuildRequires mentioning name (without the OS prefix).
+int buildRequiresLine(const std::string& specPath, const std::string& name) {
+    std::istringstream lines(readFile(specPath));
+    int number = 0;
+    for (std::string line; std::getline(lines, line);) {
+        ++number;
+        std::string lower = line;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        if (startsWith(trimString(lower), "buildrequires") && line.find(name) != std::string::npos) {
+            return number;
+        }
+    }
+    return 0;
+}
+
+// The capability libsolv could not satisfy in "nothing provides X needed by ...".
+std::string missingCapability(const std::string& message) {
+    const std::string marker = "nothing provides ";
+    size_t at = message.find(marker);
+    if (at == std::string::npos) return {};
+    std::string rest = message.substr(at + marker.size());
+    return rest.substr(0, rest.find(' '));
+}
+
+}  // namespace
+
+void Planner::loadBuildRoots() {
+    std::vector<Error> errors;
+    packages_.assign(specs_.size(), {});
+    for (size_t i = 0; i < specs_.size(); ++i) {
+        graph_.addNode(project_.packages[i].packageName);
+    }
+    for (size_t i = 0; i < specs_.size(); ++i) {
+        try {
+            packages_[i].buildRoot = resolver_->resolveBuildRoot(i);
+        } catch (const Error& e) {
+            std::string missing = missingCapability(e.what());
+            std::string shortName = startsWith(missing, osPrefix_) ? missing.substr(osPrefix_.size()) : missing;
+            int line = missing.empty() ? 0 : buildRequiresLine(specs_[i].specPath, shortName);
+            errors.emplace_back(e.what(), Location{project_.display(specs_[i].specPath), line, "BuildRequires"});
+            continue;
+        }
+        std::set<size_t> dependencies;
+        for (const auto& package : packages_[i].buildRoot) {
+            if (package.origin == PackageOrigin::Local) dependencies.insert(package.specIndex);
+        }
+        if (dependencies.count(i)) {
+            errors.emplace_back("the package build-requires its own output",
+                                Location{project_.display(specs_[i].specPath), 0, "BuildRequires"});
+            dependencies.erase(i);
+        }
+        packages_[i].buildDependencies.assign(dependencies.begin(), dependencies.end());
+        for (size_t dependency : dependencies) graph_.addEdge(i, dependency);
+    }
+    throwIfAny(errors);
+}
+
+void Planner::checkCargoEdges() {
+    std::map<std::string, size_t> byDirectory;
+    for (size_t i = 0; i < project_.packages.size(); ++i) byDirectory[project_.packages[i].directory] = i;
+    // Cargo's view: direct build-dependencies, then both kinds transitively.
+    BuildGraph cargo;
+    for (const auto& package : project_.packages) cargo.addNode(package.packageName);
+    for (size_t i = 0; i < project_.packages.size(); ++i) {
+        for (const auto* list : {&project_.packages[i].buildDependencies, &project_.packages[i].dependencies}) {
+            for (const auto& dependency : *list) cargo.addEdge(i, byDirectory.at(dependency.directory));
+        }
+    }
+    for (size_t i = 0; i < project_.packages.size(); ++i) {
+        std::set<size_t> declaredClosure;
+        std::set<size_t> declaredDirect;
+        for (const auto& dependency : project_.packages[i].buildDependencies) {
+            size_t target = byDirectory.at(dependency.directory);
+            declaredDirect.insert(target);
+            for (size_t reached : cargo.closure({target})) declaredClosure.insert(reached);
+        }
+        const auto& derived = packages_[i].buildDependencies;
+        for (size_t dependency : derived) {
+            if (!declaredClosure.count(dependency)) disagreements_.push_back({i, dependency, true});
+        }
+        for (size_t dependency : declaredDirect) {
+            if (!std::binary_search(derived.begin(), derived.end(), dependency)) {
+                disagreements_.push_back({i, dependency, false});
+            }
+        }
+    }
+}
+
+const VariantManifest& Planner::variant(const std::string& name) const {
+    const VariantManifest* found = project_.findVariant(name);
+    if (!found) {
+        std::vector<std::string> names;
+        for (const auto& variant : project_.variants) names.push_back(variant.name);
+        std::string suggestion = closestMatch(name, names);
+        throw Error("no variant named '" + name + "'", {},
+                    suggestion.empty() ? "variants: " + joinStrings(names, ", ")
+                                       : "did you mean '" + suggestion + "'?");
+    }
+    if (!found->supports(options_.arch)) {
+        throw Error(std::string("variant ") + name + " does not support " + archName(options_.arch),
+                    {project_.display(found->manifestPath), 0, "supported-arches"});
+    }
+    return *found;
+}
+
+std::vector<ResolvedPackage> Planner::resolveVariant(const std::string& name) {
+    const VariantManifest& manifest = variant(name);
+    try {
+        return resolver_->resolveVariant(manifest);
+    } catch (const Error& e) {
+        Location location = e.location();
+        location.file = project_.display(manifest.manifestPath);
+        if (location.key.empty()) location.key = "included-packages";
+        throw Error(e.what(), location, e.hint());
+    }
+}
+
+std::vector<DependencyStep> Planner::explain(const std::string& variantName,
+                                             const std::string& package) {
+    resolveVariant(variantName);
+    return resolver_->explain(variant(variantName), package);
+}
+
+BuildPlan Planner::planFor(std::string kind, std::string target, const std::vector<size_t>& roots) {
+    BuildPlan plan;
+    plan.kind = std::move(kind);
+    plan.target = std::move(target);
+    std::vector<size_t> subset = graph_.closure(roots);
+    if (subset.empty()) return plan;
+    plan.levels = graph_.levels(subset);
+    plan.criticalPath = graph_.criticalPath(subset);
+    return plan;
+}
+
+BuildPlan Planner::planVariant(const std::string& name) {
+    std::vector<ResolvedPackage> image = resolveVariant(name);
+    std::set<size_t> roots;
+    for (const auto& package : image) {
+        if (package.origin == PackageOrigin::Local) roots.insert(package.specIndex);
+    }
+    BuildPlan plan = planFor("variant", name, {roots.begin(), roots.end()});
+    plan.imagePackages = std::move(image);
+    return plan;
+}
+
+BuildPlan Planner::planPackage(const std::string& name) {
+    const PackageManifest* package = project_.findPackage(name);
+    if (!package) {
+        std::vector<std::string> names;
+        for (const auto& candidate : project_.packages) names.push_back(candidate.packageName);
+        std::string suggestion = closestMatch(name, names);
+        throw Error("no package named '" + name + "'", {},
+                    suggestion.empty() ? "" : "did you mean '" + suggestion + "'?");
+    }
+    auto index = static_cast<size_t>(package - project_.packages.data());
+    return planFor("package", package->packageName, {index});
+}
+
+BuildPlan Planner::planKit(const std::string& name) {
+    const KitManifest* kit = project_.findKit(name);
+    if (!kit) throw Error("no kit named '" + name + "'");
+    // A kit holds its packages' Cargo closure, without crossing into other kits.
+    std::map<std::string, size_t> byDirectory;
+    for (size_t i = 0; i < project_.packages.size(); ++i) byDirectory[project_.packages[i].directory] = i;
+    std::vector<size_t> roots;
+    std::vector<std::string> pending;
+    for (const auto& dependency : kit->buildDependencies) pending.push_back(dependency.directory);
+    std::set<std::string> seen;
+    while (!pending.empty()) {
+        std::string directory = pending.back();
+        pending.pop_back();
+        if (!seen.insert(directory).second || !byDirectory.count(directory)) continue;
+        size_t index = byDirectory[directory];
+        roots.push_back(index);
+        for (const auto* list : {&project_.packages[index].buildDependencies,
+                                 &project_.packages[index].dependencies}) {
+            for (const auto& dependency : *list) pending.push_back(dependency.directory);
+        }
+    }
+    return planFor("kit", kit->name, roots);
+}
+
+BuildPlan Planner::planAll() {
+    std::vector<size_t> all(project_.packages.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return planFor("project", project_.root, all);
+}
+
+}  // namespace twoliter

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "graph/build_graph.h"
+#include "project/project.h"
+#include "solve/resolver.h"
+#include "spec/package_spec.h"
+
+namespace twoliter {
+
+struct PlannerOptions {
+    Arch arch = Arch::X86_64;
+    std::string sdkPath;  // SDK root, SDK source tree or macros file
+    // Kits resolved from a kit project's source tree instead of repodata:
+    // (kit name, project root). Useful before a kit is published.
+    std::vector<std::pair<std::string, std::string>> kitSources;
+    int jobs = 2;
+};
+
+// A local package as the planner sees it.
+struct PlannedPackage {
+    std::vector<ResolvedPackage> buildRoot;  // closure of its BuildRequires
+    std::vector<size_t> buildDependencies;   // local packages whose RPMs are in it
+};
+
+// Where Cargo's [build-dependencies] and the spec's BuildRequires disagree.
+struct EdgeDisagreement {
+    size_t package;
+    size_t other;
+    bool missingFromCargo;  // true: spec needs other, Cargo.toml does not declare it
+                            // false: Cargo.toml declares other, no BuildRequires needs it
+};
+
+struct BuildPlan {
+    std::string kind;  // "variant", "package" or "kit"
+    std::string target;
+    std::vector<std::vector<size_t>> levels;  // package indices, level 0 first
+    std::vector<size_t> criticalPath;
+    std::vector<ResolvedPackage> imagePackages;  // variants only
+    size_t packageCount() const;
+};
+
+// Reads the specs of a project (through the parse cache), fills one resolver,
+// and derives the package build graph for one architecture. Node i of graph()
+// is project.packages[i].
+class Planner {
+public:
+    Planner(const Project& project, PlannerOptions options);
+    ~Planner();
+
+    // Throws Error (or ErrorList) with every spec, build-root and cycle
+    // problem found.
+    void load();
+
+    const Project& project() const { return project_; }
+    Arch arch() const { return options_.arch; }
+    const std::vector<PackageSpec>& specs() const { return specs_; }
+    const std::vector<PlannedPackage>& packages() const { return packages_; }
+    const BuildGraph& graph() const { return graph_; }
+    const std::vector<EdgeDisagreement>& disagreements() const { return disagreements_; }
+    const std::vector<std::string>& warnings() const { return warnings_; }
+    const std::string& osPrefix() const { return osPrefix_; }
+    size_t specCacheHits() const { return cacheHits_; }
+
+    std::vector<ResolvedPackage> resolveVariant(const std::string& variant);
+    std::vector<DependencyStep> explain(const std::string& variant, const std::string& package);
+
+    BuildPlan planVariant(const std::string& name);
+    BuildPlan planPackage(const std::string& name);
+    BuildPlan planKit(const std::string& name);
+    BuildPlan planAll();
+
+private:
+    const VariantManifest& variant(const std::string& name) const;
+    void loadSpecs();
+    void loadResolver();
+    void loadBuildRoots();
+    void checkCargoEdges();
+    BuildPlan planFor(std::string kind, std::string target, const std::vector<size_t>& roots);
+
+    const Project& project_;
+    PlannerOptions options_;
+    std::string osPrefix_;
+    std::vector<PackageSpec> specs_;
+    std::vector<PlannedPackage> packages_;
+    BuildGraph graph_;
+    std::unique_ptr<Resolver> resolver_;
+    std::vector<EdgeDisagreement> disagreements_;
+    std::vector<std::string> warnings_;
+    size_t cacheHits_ = 0;
+};
+
+}  // namespace twoliter

@@ -1,0 +1,440 @@
+#include "solve/resolver.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/repo.h>
+#include <solv/selection.h>
+#include <solv/solver.h>
+// These libsolvext headers lack extern "C".
+extern "C" {
+#include <solv/pool_parserpmrichdep.h>
+#include <solv/repo_repomdxml.h>
+#include <solv/repo_rpmmd.h>
+#include <solv/solv_xfopen.h>
+}
+
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace twoliter {
+
+namespace {
+// Repository priorities: local packages beat every kit, earlier kits beat later ones.
+constexpr int kLocalPriority = 1000;
+constexpr int kFirstKitPriority = 900;
+}  // namespace
+
+struct Resolver::State {
+    Pool* pool = nullptr;
+    Repo* local = nullptr;
+    Repo* sdk = nullptr;
+    Repo* metadata = nullptr;
+    int nextKitPriority = kFirstKitPriority;
+    std::unordered_map<Id, size_t> localSpecIndex;
+    std::vector<std::vector<Id>> buildRequires;  // per local spec
+    std::vector<std::vector<Id>> buildConflicts;
+    std::vector<std::string> specNames;  // per local spec, for messages
+    std::map<std::string, Id> variantMetadata;
+    std::map<Repo*, std::string> kitNames;
+    bool whatprovidesStale = true;
+
+    ~State() {
+        if (pool) pool_free(pool);
+    }
+
+    Id str(const std::string& text) { return pool_str2id(pool, text.c_str(), 1); }
+
+    Id dependencyId(const Dependency& dependency, const std::string& owner) {
+        if (dependency.isRich()) {
+            Id id = pool_parserpmrichdep(pool, dependency.name.c_str());
+            if (!id) throw Error("cannot parse rich dependency " + dependency.name, {owner});
+            return id;
+        }
+        Id name = str(dependency.name);
+        if (dependency.sense == 0 || dependency.evr.empty()) return name;
+        int flags = 0;
+        if (dependency.sense & kSenseLess) flags |= REL_LT;
+        if (dependency.sense & kSenseGreater) flags |= REL_GT;
+        if (dependency.sense & kSenseEqual) flags |= REL_EQ;
+        return pool_rel2id(pool, name, str(dependency.evr), flags, 1);
+    }
+
+    Offset addDependencies(Repo* repo, Offset list, const std::vector<Dependency>& dependencies,
+                           const std::string& owner) {
+        for (const auto& dependency : dependencies) {
+            list = repo_addid_dep(repo, list, dependencyId(dependency, owner), 0);
+        }
+        return list;
+    }
+
+    Id addSolvable(Repo* repo, const BinaryPackage& binary, const std::string& owner) {
+        Id id = repo_add_solvable(repo);
+        Solvable* solvable = pool_id2solvable(pool, id);
+        solvable->name = str(binary.name);
+        solvable->evr = str(binary.evr());
+        solvable->arch = binary.arch == "noarch" ? ARCH_NOARCH : str(binary.arch);
+        solvable->provides = repo_addid_dep(
+            repo, solvable->provides, pool_rel2id(pool, solvable->name, solvable->evr, REL_EQ, 1), 0);
+        solvable->provides = addDependencies(repo, solvable->provides, binary.provides, owner);
+        solvable->requires = addDependencies(repo, solvable->requires, binary.runtimeRequires, owner);
+        solvable->conflicts = addDependencies(repo, solvable->conflicts, binary.conflicts, owner);
+        solvable->obsoletes = addDependencies(repo, solvable->obsoletes, binary.obsoletes, owner);
+        return id;
+    }
+
+    Repo* newKitRepo(const std::string& kitName) {
+        Repo* repo = repo_create(pool, ("kit:" + kitName).c_str());
+        repo->priority = nextKitPriority--;
+        kitNames[repo] = kitName;
+        whatprovidesStale = true;
+        return repo;
+    }
+
+    void prepare() {
+        if (!whatprovidesStale) return;
+        pool_addfileprovides(pool);
+        pool_createwhatprovides(pool);
+        whatprovidesStale = false;
+    }
+
+    std::vector<Id> solve(Queue& job, const std::string& what, const Location& location) {
+        prepare();
+        Solver* solver = solver_create(pool);
+        solver_set_flag(solver, SOLVER_FLAG_IGNORE_RECOMMENDED, 1);
+        int problems = solver_solve(solver, &job);
+        if (problems > 0) {
+            std::vector<std::string> texts;
+            for (Id problem = 1; problem <= problems; ++problem) {
+                texts.push_back(solver_problem2str(solver, problem));
+            }
+            solver_free(solver);
+            throw Error(what + ": " + joinStrings(texts, "; "), location);
+        }
+        std::vector<Id> chosen;
+        for (Id id = 2; id < pool->nsolvables; ++id) {
+            Solvable* solvable = pool_id2solvable(pool, id);
+            if (!solvable->repo || solvable->repo == sdk) continue;
+            if (solver_get_decisionlevel(solver, id) > 0) chosen.push_back(id);
+        }
+        solver_free(solver);
+        return chosen;
+    }
+
+    ResolvedPackage describe(Id id) {
+        Solvable* solvable = pool_id2solvable(pool, id);
+        ResolvedPackage package;
+        package.name = pool_id2str(pool, solvable->name);
+        package.evr = pool_id2str(pool, solvable->evr);
+        package.arch = pool_id2str(pool, solvable->arch);
+        if (solvable->repo == local) {
+            package.origin = PackageOrigin::Local;
+            package.repository = "local";
+            package.specIndex = localSpecIndex.at(id);
+        } else if (solvable->repo == metadata) {
+            package.origin = PackageOrigin::Metadata;
+            package.repository = "metadata";
+        } else {
+            package.origin = PackageOrigin::Kit;
+            package.repository = kitNames[solvable->repo];
+        }
+        return package;
+    }
+
+    std::vector<ResolvedPackage> describeAll(const std::vector<Id>& ids) {
+        std::vector<ResolvedPackage> packages;
+        for (Id id : ids) packages.push_back(describe(id));
+        std::sort(packages.begin(), packages.end(),
+                  [](const ResolvedPackage& a, const ResolvedPackage& b) { return a.name < b.name; });
+        return packages;
+    }
+
+    void lockMetadata(Queue& job, const std::string& except) {
+        for (const auto& [name, id] : variantMetadata) {
+            if (name != except) queue_push2(&job, SOLVER_LOCK | SOLVER_SOLVABLE, id);
+        }
+    }
+
+    // Capabilities a (possibly rich) dependency can be satisfied through.
+    void leafDependencies(Id dependency, std::vector<Id>& leaves) {
+        if (!ISRELDEP(dependency)) {
+            leaves.push_back(dependency);
+            return;
+        }
+        Reldep* relation = GETRELDEP(pool, dependency);
+        switch (relation->flags) {
+            case REL_AND: case REL_OR: case REL_WITH: case REL_ELSE:
+                leafDependencies(relation->name, leaves);
+                leafDependencies(relation->evr, leaves);
+                break;
+            case REL_COND: case REL_UNLESS: case REL_WITHOUT:
+                leafDependencies(relation->name, leaves);
+                if (ISRELDEP(relation->evr) && GETRELDEP(pool, relation->evr)->flags == REL_ELSE) {
+                    leafDependencies(GETRELDEP(pool, relation->evr)->evr, leaves);
+                }
+                break;
+            default:
+                leaves.push_back(dependency);
+        }
+    }
+};
+
+Resolver::Resolver(Arch arch, std::string osPrefix)
+    : state_(std::make_unique<State>()), osPrefix_(std::move(osPrefix)) {
+    state_->pool = pool_create();
+    // Debian's libsolv defaults to Debian semantics; without this noarch and
+    // EVR comparison behave wrongly.
+    pool_setdisttype(state_->pool, DISTTYPE_RPM);
+    pool_setarch(state_->pool, archName(arch));
+    state_->local = repo_create(state_->pool, "local");
+    state_->local->priority = kLocalPriority;
+    state_->metadata = repo_create(state_->pool, "metadata");
+    state_->metadata->priority = kLocalPriority;
+    state_->sdk = repo_create(state_->pool, "sdk");
+    pool_set_installed(state_->pool, state_->sdk);
+}
+
+Resolver::~Resolver() = default;
+
+void Resolver::addLocalSpecs(const std::vector<PackageSpec>& specs) {
+    State& s = *state_;
+    for (const auto& spec : specs) {
+        size_t index = s.buildRequires.size();
+        for (const BinaryPackage* binary : spec.builtBinaries()) {
+            s.localSpecIndex[s.addSolvable(s.local, *binary, spec.specPath)] = index;
+        }
+        std::vector<Id> requires, conflicts;
+        for (const auto& dependency : spec.buildRequires) {
+            requires.push_back(s.dependencyId(dependency, spec.specPath));
+        }
+        for (const auto& dependency : spec.buildConflicts) {
+            conflicts.push_back(s.dependencyId(dependency, spec.specPath));
+        }
+        s.buildRequires.push_back(std::move(requires));
+        s.buildConflicts.push_back(std::move(conflicts));
+        s.specNames.push_back(spec.specPath);
+    }
+    repo_internalize(s.local);
+    s.whatprovidesStale = true;
+}
+
+void Resolver::addKitSpecs(const std::string& kitName, const std::vector<PackageSpec>& specs) {
+    Repo* repo = state_->newKitRepo(kitName);
+    for (const auto& spec : specs) {
+        for (const BinaryPackage* binary : spec.builtBinaries()) {
+            state_->addSolvable(repo, *binary, spec.specPath);
+        }
+    }
+    repo_internalize(repo);
+}
+
+namespace {
+// The location of the repomd entry of the given type ("primary", "filelists").
+std::string repomdLocation(Pool* pool, Repo* repo, const char* type) {
+    std::string location;
+    Dataiterator iterator;
+    dataiterator_init(&iterator, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, type,
+                      SEARCH_STRING);
+    dataiterator_prepend_keyname(&iterator, REPOSITORY_REPOMD);
+    if (dataiterator_step(&iterator)) {
+        dataiterator_setpos_parent(&iterator);
+        const char* found = pool_lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION);
+        if (found) location = found;
+    }
+    dataiterator_free(&iterator);
+    return location;
+}
+
+void addRpmmd(Repo* repo, const std::string& path, int flags) {
+    FILE* file = solv_xfopen(path.c_str(), "r");
+    if (!file) throw Error("cannot open repository metadata", {path});
+    int failed = repo_add_rpmmd(repo, file, nullptr, flags);
+    fclose(file);
+    if (failed) {
+        throw Error(std::string("invalid repository metadata: ") + pool_errstr(repo->pool), {path});
+    }
+}
+}  // namespace
+
+void Resolver::addKitRepository(const std::string& kitName, const std::string& directory) {
+    Repo* repo = state_->newKitRepo(kitName);
+    std::string repomd = directory + "/repodata/repomd.xml";
+    FILE* file = fopen(repomd.c_str(), "r");
+    if (!file) throw Error("kit repository has no repodata/repomd.xml", {directory});
+    int failed = repo_add_repomdxml(repo, file, 0);
+    fclose(file);
+    if (failed) throw Error("invalid repomd.xml", {repomd});
+    std::string primary = repomdLocation(state_->pool, repo, "primary");
+    if (primary.empty()) throw Error("repomd.xml names no primary metadata", {repomd});
+    addRpmmd(repo, directory + "/" + primary, 0);
+    std::string filelists = repomdLocation(state_->pool, repo, "filelists");
+    if (!filelists.empty()) addRpmmd(repo, directory + "/" + filelists, REPO_EXTEND_SOLVABLES);
+    repo_internalize(repo);
+}
+
+void Resolver::addSdkProvides(const std::vector<std::string>& capabilities) {
+    State& s = *state_;
+    BinaryPackage sdk;
+    sdk.name = "sdk";
+    sdk.version = "0";
+    sdk.release = "0";
+    sdk.arch = "noarch";
+    for (const auto& capability : capabilities) sdk.provides.push_back({capability, 0, ""});
+    s.addSolvable(s.sdk, sdk, "sdk");
+    repo_internalize(s.sdk);
+    s.whatprovidesStale = true;
+}
+
+void Resolver::addVariant(const VariantManifest& variant) {
+    State& s = *state_;
+    VariantName name = parseVariantName(variant.name, {variant.manifestPath});
+    BinaryPackage metadata;
+    metadata.name = osPrefix_ + "metadata";
+    metadata.version = "1.0";
+    metadata.release = "1";
+    metadata.arch = "noarch";
+    auto provide = [&](const std::string& capability, const std::string& value) {
+        metadata.provides.push_back({osPrefix_ + capability + "(" + value + ")", 0, ""});
+    };
+    provide("variant", variant.name);
+    provide("variant-platform", name.platform);
+    provide("variant-runtime", name.runtime);
+    provide("variant-family", name.family());
+    provide("variant-flavor", name.flavor);
+    for (const auto& feature : knownImageFeatures()) {
+        provide("image-feature", variant.enabledFeatures.count(feature) ? feature : "no-" + feature);
+    }
+    s.variantMetadata[variant.name] = s.addSolvable(s.metadata, metadata, variant.manifestPath);
+    repo_internalize(s.metadata);
+    s.whatprovidesStale = true;
+}
+
+std::vector<ResolvedPackage> Resolver::resolveVariant(const VariantManifest& variant) {
+    State& s = *state_;
+    if (!s.variantMetadata.count(variant.name)) addVariant(variant);
+    s.prepare();
+    Queue job;
+    queue_init(&job);
+    s.lockMetadata(job, variant.name);
+    queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE, s.variantMetadata[variant.name]);
+    Location location = variant.includedPackagesLocation;
+    for (const auto& included : variant.includedPackages) {
+        std::string name = osPrefix_ + included;
+        Id id = pool_str2id(s.pool, name.c_str(), 0);
+        if (!id || !pool_whatprovides(s.pool, id)) {
+            queue_free(&job);
+            throw Error("variant includes '" + included + "' but no package provides " + name,
+                        location, "check the name against the specs' %package names");
+        }
+        queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, id);
+    }
+    std::vector<Id> chosen;
+    try {
+        chosen = s.solve(job, "cannot resolve variant " + variant.name, location);
+    } catch (...) {
+        queue_free(&job);
+        throw;
+    }
+    queue_free(&job);
+    return s.describeAll(chosen);
+}
+
+std::vector<ResolvedPackage> Resolver::resolveBuildRoot(size_t specIndex) {
+    State& s = *state_;
+    s.prepare();
+    Queue job;
+    queue_init(&job);
+    s.lockMetadata(job, "");
+    for (Id dependency : s.buildRequires.at(specIndex)) {
+        queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, dependency);
+    }
+    for (Id dependency : s.buildConflicts.at(specIndex)) {
+        queue_push2(&job, SOLVER_ERASE | SOLVER_SOLVABLE_PROVIDES, dependency);
+    }
+    std::vector<Id> chosen;
+    try {
+        chosen = s.solve(job, "unsatisfiable BuildRequires", {s.specNames[specIndex]});
+    } catch (...) {
+        queue_free(&job);
+        throw;
+    }
+    queue_free(&job);
+    return s.describeAll(chosen);
+}
+
+std::vector<DependencyStep> Resolver::explain(const VariantManifest& variant,
+                                              const std::string& package) {
+    State& s = *state_;
+    resolveVariant(variant);  // throws when the variant does not resolve
+    Queue job;
+    queue_init(&job);
+    s.lockMetadata(job, variant.name);
+    queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE, s.variantMetadata[variant.name]);
+    std::vector<std::pair<Id, std::string>> roots;
+    for (const auto& included : variant.includedPackages) {
+        Id id = pool_str2id(s.pool, (osPrefix_ + included).c_str(), 0);
+        queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, id);
+        roots.emplace_back(id, osPrefix_ + included);
+    }
+    std::vector<Id> chosen = s.solve(job, "cannot resolve variant " + variant.name, {});
+    queue_free(&job);
+    std::unordered_set<Id> installed(chosen.begin(), chosen.end());
+
+    // Breadth-first over Requires inside the installed set gives the shortest path.
+    std::unordered_map<Id, DependencyStep> reachedBy;
+    std::deque<Id> pending;
+    auto reach = [&](Id id, DependencyStep step) {
+        if (!installed.count(id) || reachedBy.count(id)) return;
+        step.to = pool_id2str(s.pool, pool_id2solvable(s.pool, id)->name);
+        reachedBy.emplace(id, step);
+        pending.push_back(id);
+    };
+    for (const auto& [capability, name] : roots) {
+        for (Id* p = pool_whatprovides_ptr(s.pool, capability); *p; ++p) {
+            reach(*p, {"variant " + variant.name, "included-packages: " + name, ""});
+        }
+    }
+    reach(s.variantMetadata[variant.name], {"variant " + variant.name, "(generated)", ""});
+    while (!pending.empty()) {
+        Id current = pending.front();
+        pending.pop_front();
+        Solvable* solvable = pool_id2solvable(s.pool, current);
+        if (!solvable->requires) continue;
+        for (Id* dependency = solvable->repo->idarraydata + solvable->requires; *dependency;
+             ++dependency) {
+            std::vector<Id> leaves;
+            s.leafDependencies(*dependency, leaves);
+            for (Id leaf : leaves) {
+                for (Id* p = pool_whatprovides_ptr(s.pool, leaf); *p; ++p) {
+                    reach(*p, {pool_id2str(s.pool, solvable->name), pool_dep2str(s.pool, *dependency), ""});
+                }
+            }
+        }
+    }
+    for (const auto& [id, step] : reachedBy) {
+        std::string name = pool_id2str(s.pool, pool_id2solvable(s.pool, id)->name);
+        if (name != package && name != osPrefix_ + package) continue;
+        std::vector<DependencyStep> path;
+        for (Id at = id;;) {
+            const DependencyStep& hop = reachedBy.at(at);
+            path.insert(path.begin(), hop);
+            if (startsWith(hop.from, "variant ")) break;
+            Id from = pool_str2id(s.pool, hop.from.c_str(), 0);
+            auto previous = std::find_if(installed.begin(), installed.end(), [&](Id candidate) {
+                return pool_id2solvable(s.pool, candidate)->name == from && reachedBy.count(candidate);
+            });
+            at = *previous;
+        }
+        return path;
+    }
+    throw Error("package '" + package + "' is not part of variant " + variant.name, {},
+                "'twoliter graph --variant " + variant.name + "' lists what is");
+}
+
+}  // namespace twoliter

@@ -1,0 +1,268 @@
+#include "spec/spec_parser.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <regex>
+
+#include <rpm/rpmbuild.h>
+#include <rpm/rpmds.h>
+#include <rpm/rpmlib.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmspec.h>
+
+#include "util/digest.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace twoliter {
+
+std::string MacroContext::digest() const {
+    Sha256 hash;
+    hash.addField("macro-context-v1").addField(archName(arch));
+    for (const auto& file : macroFiles) hash.addField(file).addField(readFile(file));
+    for (const auto& [name, value] : defines) hash.addField(name).addField(value);
+    return hash.hex();
+}
+
+namespace {
+
+// rpm keeps its configuration in process-global state. The parent configures
+// it once per context and every parser child inherits it through fork().
+std::string configuredContextDigest;
+
+void configureRpm(const MacroContext& context, const std::string& digest) {
+    if (configuredContextDigest == digest) return;
+    rpmFreeMacros(nullptr);
+    rpmFreeRpmrc();
+    std::string target = std::string(archName(context.arch)) + "-linux";
+    if (rpmReadConfigFiles(nullptr, target.c_str()) != 0) {
+        throw Error("cannot read rpm's configuration for " + target);
+    }
+    for (const auto& file : context.macroFiles) {
+        if (rpmLoadMacroFile(nullptr, file.c_str()) != 0) {
+            throw Error("cannot load RPM macros", {file});
+        }
+    }
+    rpmPushMacro(nullptr, "_target_cpu", nullptr, archName(context.arch), RMIL_CMDLINE);
+    for (const auto& [name, value] : context.defines) {
+        rpmPushMacro(nullptr, name.c_str(), nullptr, value.c_str(), RMIL_CMDLINE);
+    }
+    configuredContextDigest = digest;
+}
+
+std::vector<Dependency> readDependencies(Header header, rpmTagVal tag) {
+    std::vector<Dependency> dependencies;
+    rpmds ds = rpmdsNew(header, tag, 0);
+    while (rpmdsNext(ds) >= 0) {
+        const char* name = rpmdsN(ds);
+        if (startsWith(name, "rpmlib(")) continue;
+        const char* evr = rpmdsEVR(ds);
+        uint32_t sense = rpmdsFlags(ds) & (kSenseLess | kSenseGreater | kSenseEqual);
+        dependencies.push_back({name, sense, evr ? evr : ""});
+    }
+    rpmdsFree(ds);
+    return dependencies;
+}
+
+std::string headerString(Header header, rpmTagVal tag) {
+    const char* value = headerGetString(header, tag);
+    return value ? value : "";
+}
+
+std::string headerEpoch(Header header) {
+    return headerIsEntry(header, RPMTAG_EPOCH)
+               ? std::to_string(headerGetNumber(header, RPMTAG_EPOCH))
+               : "";
+}
+
+BinaryPackage readBinary(rpmSpecPkg pkg) {
+    Header header = rpmSpecPkgHeader(pkg);
+    BinaryPackage binary;
+    binary.name = headerString(header, RPMTAG_NAME);
+    binary.epoch = headerEpoch(header);
+    binary.version = headerString(header, RPMTAG_VERSION);
+    binary.release = headerString(header, RPMTAG_RELEASE);
+    binary.arch = headerString(header, RPMTAG_ARCH);
+    char* files = rpmSpecPkgGetSection(pkg, RPMBUILD_FILE_LIST);
+    char* fileFiles = rpmSpecPkgGetSection(pkg, RPMBUILD_FILE_FILE);
+    binary.producesRpm = files != nullptr || fileFiles != nullptr;
+    free(files);
+    free(fileFiles);
+    binary.provides = readDependencies(header, RPMTAG_PROVIDENAME);
+    binary.runtimeRequires = readDependencies(header, RPMTAG_REQUIRENAME);
+    binary.conflicts = readDependencies(header, RPMTAG_CONFLICTNAME);
+    binary.obsoletes = readDependencies(header, RPMTAG_OBSOLETENAME);
+    return binary;
+}
+
+PackageSpec readSpec(rpmSpec spec) {
+    PackageSpec parsed;
+    Header source = rpmSpecSourceHeader(spec);
+    parsed.name = headerString(source, RPMTAG_NAME);
+    parsed.epoch = headerEpoch(source);
+    parsed.version = headerString(source, RPMTAG_VERSION);
+    parsed.release = headerString(source, RPMTAG_RELEASE);
+    parsed.buildRequires = readDependencies(source, RPMTAG_REQUIRENAME);
+    parsed.buildConflicts = readDependencies(source, RPMTAG_CONFLICTNAME);
+    rpmSpecPkgIter packages = rpmSpecPkgIterInit(spec);
+    while (rpmSpecPkg pkg = rpmSpecPkgIterNext(packages)) parsed.binaries.push_back(readBinary(pkg));
+    rpmSpecPkgIterFree(packages);
+    rpmSpecSrcIter sources = rpmSpecSrcIterInit(spec);
+    while (rpmSpecSrc src = rpmSpecSrcIterNext(sources)) {
+        auto& list = (rpmSpecSrcFlags(src) & RPMBUILD_ISPATCH) ? parsed.patches : parsed.sources;
+        list.insert(list.begin(), rpmSpecSrcFilename(src, 1));  // rpm lists them in reverse
+    }
+    rpmSpecSrcIterFree(sources);
+    return parsed;
+}
+
+// rpm reports problems through its log; the child keeps the errors.
+int collectLogRecord(rpmlogRec record, rpmlogCallbackData data) {
+    if (rpmlogRecPriority(record) <= RPMLOG_ERR) {
+        auto* messages = static_cast<std::vector<std::string>*>(data);
+        messages->push_back(trimString(rpmlogRecMessage(record)));
+    }
+    return 0;
+}
+
+void writeAllTo(int fd, const std::string& bytes) {
+    size_t written = 0;
+    while (written < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return;
+        written += static_cast<size_t>(n);
+    }
+}
+
+// Runs in the child: parse, then write 'O' + record or 'E' + message.
+[[noreturn]] void parseInChild(const SpecParseRequest& request, int fd) {
+    std::vector<std::string> messages;
+    rpmlogSetCallback(collectLogRecord, &messages);
+    rpmSpec spec = rpmSpecParse(request.specPath.c_str(), RPMSPEC_ANYARCH | RPMSPEC_FORCE, nullptr);
+    if (spec == nullptr) {
+        writeAllTo(fd, "E" + (messages.empty() ? std::string("spec does not parse")
+                                               : joinStrings(messages, "; ")));
+        ::_exit(1);
+    }
+    std::string record = "O" + encodePackageSpec(readSpec(spec));
+    writeAllTo(fd, record);
+    ::_exit(0);
+}
+
+// "line 12: Unknown tag: Foo" -> line 12 and the rest as the message.
+Error parseError(const SpecParseRequest& request, const std::string& message) {
+    static const std::regex linePattern(R"(^(?:error: )?line (\d+): (.*)$)");
+    std::smatch match;
+    std::string first = message.substr(0, message.find("; "));
+    if (std::regex_match(first, match, linePattern)) {
+        return Error("spec does not parse: " + match[2].str(),
+                     {request.displayName, std::stoi(match[1].str())});
+    }
+    return Error("spec does not parse: " + message, {request.displayName});
+}
+
+struct RunningParse {
+    size_t index;
+    pid_t pid;
+    int fd;
+    std::string output;
+};
+
+SpecParseOutcome finish(const SpecParseRequest& request, RunningParse& running) {
+    ::close(running.fd);
+    int status = 0;
+    while (::waitpid(running.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    SpecParseOutcome outcome;
+    const std::string& out = running.output;
+    if (!out.empty() && out[0] == 'O' && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        try {
+            outcome.spec = decodePackageSpec(out.substr(1));
+            outcome.spec.specPath = request.specPath;
+        } catch (const Error& e) {
+            outcome.error = Error(std::string("spec parser returned a bad record: ") + e.what(),
+                                  {request.displayName});
+        }
+    } else if (!out.empty() && out[0] == 'E') {
+        outcome.error = parseError(request, out.substr(1));
+    } else {
+        outcome.error = Error("spec parser process died", {request.displayName},
+                              "run 'rpmspec -P' on the spec to see rpm's own output");
+    }
+    return outcome;
+}
+
+RunningParse start(const SpecParseRequest& request, size_t index) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::close(fds[0]);
+        parseInChild(request, fds[1]);
+    }
+    ::close(fds[1]);
+    return {index, pid, fds[0], {}};
+}
+
+// Reads what is available from each finished-or-writing child; returns the
+// position of one whose pipe reached end of file, or -1.
+int pumpOutputs(std::vector<RunningParse>& running) {
+    std::vector<pollfd> fds;
+    for (const auto& parse : running) fds.push_back({parse.fd, POLLIN, 0});
+    while (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno != EINTR) throw Error(std::string("poll: ") + std::strerror(errno));
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        char buffer[65536];
+        ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (n > 0) {
+            running[i].output.append(buffer, static_cast<size_t>(n));
+        } else if (n == 0 || errno != EINTR) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
+                                         const std::vector<SpecParseRequest>& requests, int jobs) {
+    std::vector<SpecParseOutcome> outcomes(requests.size());
+    if (requests.empty()) return outcomes;
+    configureRpm(context, context.digest());
+    std::vector<RunningParse> running;
+    size_t next = 0;
+    while (next < requests.size() || !running.empty()) {
+        while (next < requests.size() && static_cast<int>(running.size()) < std::max(1, jobs)) {
+            running.push_back(start(requests[next], next));
+            ++next;
+        }
+        int done = pumpOutputs(running);
+        if (done < 0) continue;
+        RunningParse finished = std::move(running[static_cast<size_t>(done)]);
+        running.erase(running.begin() + done);
+        outcomes[finished.index] = finish(requests[finished.index], finished);
+    }
+    return outcomes;
+}
+
+std::string expandMacros(const MacroContext& context, const std::string& text) {
+    configureRpm(context, context.digest());
+    char* expanded = rpmExpand(text.c_str(), nullptr);
+    std::string result = expanded ? expanded : "";
+    free(expanded);
+    return result;
+}
+
+}  // namespace twoliter

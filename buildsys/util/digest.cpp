@@ -1,0 +1,61 @@
+#include "util/digest.h"
+
+#include <openssl/evp.h>
+
+#include <fstream>
+
+#include "util/error.h"
+
+namespace twoliter {
+
+namespace {
+EVP_MD_CTX* ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+}  // namespace
+
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx(context_), EVP_sha256(), nullptr);
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx(context_)); }
+
+Sha256& Sha256::add(std::string_view bytes) {
+    EVP_DigestUpdate(ctx(context_), bytes.data(), bytes.size());
+    return *this;
+}
+
+Sha256& Sha256::addField(std::string_view bytes) {
+    uint64_t size = bytes.size();
+    unsigned char prefix[8];
+    for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(size >> (8 * i));
+    EVP_DigestUpdate(ctx(context_), prefix, sizeof prefix);
+    return add(bytes);
+}
+
+std::string Sha256::hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx(context_), md, &length);
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out += digits[md[i] >> 4];
+        out += digits[md[i] & 15];
+    }
+    return out;
+}
+
+std::string sha256Hex(std::string_view bytes) { return Sha256().add(bytes).hex(); }
+
+std::string sha256FileHex(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read file", {path});
+    Sha256 hash;
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        hash.add(std::string_view(buffer, static_cast<size_t>(in.gcount())));
+    }
+    return hash.hex();
+}
+
+}  // namespace twoliter

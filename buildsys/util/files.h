@@ -1,0 +1,32 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace twoliter {
+
+// Whole-file read. Throws Error naming the path when it cannot be read.
+std::string readFile(const std::string& path);
+// Like readFile, but nullopt when the file does not exist.
+std::optional<std::string> readFileIfExists(const std::string& path);
+
+// Writes to "<path>.tmp-<pid>", fsyncs, then renames over path, so readers see
+// either the old or the new content, never a partial file. Creates parent
+// directories as needed.
+void writeFileAtomic(const std::string& path, const std::string& content);
+
+bool pathExists(const std::string& path);
+bool isDirectory(const std::string& path);
+bool isRegularFile(const std::string& path);
+
+// Names (not paths) of the directories directly under dir, sorted; empty when
+// dir does not exist.
+std::vector<std::string> listSubdirectories(const std::string& dir);
+
+// Lexically normal absolute form of path, resolved against base when relative.
+std::string absolutePath(const std::string& path, const std::string& base);
+// Path of target relative to base, for messages ("packages/x/Cargo.toml").
+std::string relativePath(const std::string& target, const std::string& base);
+
+}  // namespace twoliter

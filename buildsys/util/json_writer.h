@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace twoliter {
+
+// Streaming JSON writer producing compact or two-space indented output. The
+// caller is responsible for balanced begin/end calls; keys are only valid
+// directly inside an object.
+class JsonWriter {
+public:
+    explicit JsonWriter(bool pretty = true) : pretty_(pretty) {}
+
+    JsonWriter& beginObject();
+    JsonWriter& endObject();
+    JsonWriter& beginArray();
+    JsonWriter& endArray();
+    JsonWriter& key(std::string_view name);
+    JsonWriter& value(std::string_view text);
+    JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+    JsonWriter& value(int64_t number);
+    JsonWriter& value(bool flag);
+    JsonWriter& stringArray(const std::vector<std::string>& items);
+
+    const std::string& str() const { return out_; }
+
+private:
+    void beforeValue();
+    void newline();
+    void close(char bracket);
+
+    std::string out_;
+    std::vector<bool> hasItems_;
+    bool afterKey_ = false;
+    bool pretty_;
+};
+
+std::string jsonEscape(std::string_view text);
+
+}  // namespace twoliter

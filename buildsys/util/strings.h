@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace twoliter {
+
+std::vector<std::string> splitString(std::string_view text, char separator);
+std::string joinStrings(const std::vector<std::string>& parts, std::string_view separator);
+std::string trimString(std::string_view text);
+bool startsWith(std::string_view text, std::string_view prefix);
+bool endsWith(std::string_view text, std::string_view suffix);
+// The candidate closest to word by edit distance, or "" when none is close
+// enough to be a plausible typo.
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace twoliter

@@ -1,0 +1,1 @@
+fn main() {} // Packages are built by twoliter from their spec files; Cargo only records the dependency graph.

@@ -1,0 +1,1 @@
+// Intentionally empty library shared by every variant crate.
