@@ -28,7 +28,6 @@ void Planner::load() {
     loadSpecs();
     loadResolver();
     loadBuildRoots();
-    graph_.checkAcyclic();
     checkCargoEdges();
 }
 
@@ -123,6 +122,7 @@ std::string missingCapability(const std::string& message) {
     size_t at = message.find(marker);
     if (at == std::string::npos) return {};
     std::string rest = message.substr(at + marker.size());
+    if (startsWith(rest, "requested ")) rest = rest.substr(std::string("requested ").size());
     return rest.substr(0, rest.find(' '));
 }
 
@@ -149,12 +149,19 @@ void Planner::loadBuildRoots() {
             if (package.origin == PackageOrigin::Local) dependencies.insert(package.specIndex);
         }
         if (dependencies.count(i)) {
-            errors.emplace_back("the package build-requires its own output",
-                                Location{project_.display(specs_[i].specPath), 0, "BuildRequires"});
+            errors.emplace_back("dependency cycle: the build root of " +
+                                    project_.packages[i].packageName + " includes its own RPMs",
+                                Location{project_.display(specs_[i].specPath), 0, "BuildRequires"},
+                                "a BuildRequires of the package requires the package itself");
             dependencies.erase(i);
         }
         packages_[i].buildDependencies.assign(dependencies.begin(), dependencies.end());
         for (size_t dependency : dependencies) graph_.addEdge(i, dependency);
+    }
+    try {
+        graph_.checkAcyclic();
+    } catch (const Error& e) {
+        errors.push_back(e);
     }
     throwIfAny(errors);
 }

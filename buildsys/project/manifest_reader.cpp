@@ -280,7 +280,7 @@ RepoConfig readRepoConfig(const Table& table) {
     repo.rootRoleUrl = table.string("root_role_url");
     repo.rootRoleSha512 = table.string("root_role_sha512");
     if (repo.rootRoleUrl.empty() != repo.rootRoleSha512.empty()) {
-        table.fail(repo.rootRoleUrl.empty() ? "root_role_sha512" : "root_role_url",
+        table.fail(repo.rootRoleUrl.empty() ? "root_role_url" : "root_role_sha512",
                    "root_role_url and root_role_sha512 must be given together");
     }
     if (auto keys = table.table("signing_keys")) repo.signingKeys = readKeySource(*keys);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <map>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include <rpm/rpmbuild.h>
 #include <rpm/rpmds.h>
@@ -90,16 +92,39 @@ BinaryPackage readBinary(rpmSpecPkg pkg) {
     binary.version = headerString(header, RPMTAG_VERSION);
     binary.release = headerString(header, RPMTAG_RELEASE);
     binary.arch = headerString(header, RPMTAG_ARCH);
-    char* files = rpmSpecPkgGetSection(pkg, RPMBUILD_FILE_LIST);
-    char* fileFiles = rpmSpecPkgGetSection(pkg, RPMBUILD_FILE_FILE);
-    binary.producesRpm = files != nullptr || fileFiles != nullptr;
-    free(files);
-    free(fileFiles);
     binary.provides = readDependencies(header, RPMTAG_PROVIDENAME);
     binary.runtimeRequires = readDependencies(header, RPMTAG_REQUIRENAME);
     binary.conflicts = readDependencies(header, RPMTAG_CONFLICTNAME);
     binary.obsoletes = readDependencies(header, RPMTAG_OBSOLETENAME);
     return binary;
+}
+
+// Names of the packages that have a %files section, read from the expanded
+// spec text (rpmSpecPkgGetSection cannot tell an empty %files from none).
+// "%files" is the main package, "%files X" is main-X, "%files -n X" is X;
+// "-f FILE" names a file list.
+std::set<std::string> packagesWithFiles(rpmSpec spec, const std::string& mainName) {
+    std::set<std::string> names;
+    const char* expanded = rpmSpecGetSection(spec, RPMBUILD_NONE);
+    std::istringstream lines(expanded ? expanded : "");
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::string word;
+        words >> word;
+        if (word != "%files") continue;
+        std::string name = mainName;
+        while (words >> word) {
+            if (word == "-f") {
+                words >> word;
+            } else if (word == "-n") {
+                words >> name;
+            } else if (word[0] != '-') {
+                name = mainName + "-" + word;
+            }
+        }
+        names.insert(name);
+    }
+    return names;
 }
 
 PackageSpec readSpec(rpmSpec spec) {
@@ -112,7 +137,11 @@ PackageSpec readSpec(rpmSpec spec) {
     parsed.buildRequires = readDependencies(source, RPMTAG_REQUIRENAME);
     parsed.buildConflicts = readDependencies(source, RPMTAG_CONFLICTNAME);
     rpmSpecPkgIter packages = rpmSpecPkgIterInit(spec);
-    while (rpmSpecPkg pkg = rpmSpecPkgIterNext(packages)) parsed.binaries.push_back(readBinary(pkg));
+    std::set<std::string> withFiles = packagesWithFiles(spec, parsed.name);
+    while (rpmSpecPkg pkg = rpmSpecPkgIterNext(packages)) {
+        parsed.binaries.push_back(readBinary(pkg));
+        parsed.binaries.back().producesRpm = withFiles.count(parsed.binaries.back().name) > 0;
+    }
     rpmSpecPkgIterFree(packages);
     rpmSpecSrcIter sources = rpmSpecSrcIterInit(spec);
     while (rpmSpecSrc src = rpmSpecSrcIterNext(sources)) {

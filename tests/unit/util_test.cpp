@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include "support/temp_tree.h"
+#include "util/binary_codec.h"
+#include "util/digest.h"
+#include "util/error.h"
+#include "util/files.h"
+#include "util/json_writer.h"
+#include "util/strings.h"
+
+using namespace twoliter;
+
+TEST_CASE("sha256 matches the standard test vector") {
+    CHECK(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(Sha256().add("ab").add("c").hex() == sha256Hex("abc"));
+}
+
+TEST_CASE("length-prefixed fields keep field boundaries") {
+    CHECK(Sha256().addField("ab").addField("c").hex() != Sha256().addField("a").addField("bc").hex());
+}
+
+TEST_CASE("binary records round-trip and reject truncation") {
+    BinaryWriter out;
+    out.putVarint(300);
+    out.putString("spec");
+    out.putStrings({"a", "", "ccc"});
+    BinaryReader in(out.bytes());
+    CHECK(in.getVarint() == 300);
+    CHECK(in.getString() == "spec");
+    CHECK(in.getStrings() == std::vector<std::string>{"a", "", "ccc"});
+    CHECK(in.atEnd());
+    BinaryReader truncated(std::string_view(out.bytes()).substr(0, out.bytes().size() - 1));
+    truncated.getVarint();
+    truncated.getString();
+    CHECK_THROWS_AS(truncated.getStrings(), Error);
+}
+
+TEST_CASE("errors describe file, line, key and hint on one line") {
+    Error error("unknown key", {"packages/x/Cargo.toml", 7, "package.metadata.build-package.foo"},
+                "did you mean 'bar'?");
+    CHECK(error.describe() ==
+          "packages/x/Cargo.toml:7: package.metadata.build-package.foo: unknown key (hint: did "
+          "you mean 'bar'?)");
+    CHECK(Error("plain").describe() == "plain");
+}
+
+TEST_CASE("closest match suggests typos only") {
+    std::vector<std::string> names = {"package-name", "external-files", "source-groups"};
+    CHECK(closestMatch("package-nam", names) == "package-name");
+    CHECK(closestMatch("sourcegroups", names) == "source-groups");
+    CHECK(closestMatch("completely-different", names).empty());
+}
+
+TEST_CASE("string helpers") {
+    CHECK(splitString("a-b--c", '-') == std::vector<std::string>{"a", "b", "", "c"});
+    CHECK(joinStrings({"x", "y"}, ", ") == "x, y");
+    CHECK(trimString("  x y \n") == "x y");
+    CHECK(startsWith("bottlerocket-os", "bottlerocket-"));
+    CHECK(endsWith("Twoliter.toml", ".toml"));
+}
+
+TEST_CASE("json writer escapes and nests") {
+    JsonWriter json(false);
+    json.beginObject().key("name").value("a\"b\n").key("list").stringArray({"x"});
+    json.key("n").value(int64_t{3}).key("ok").value(true).key("empty").beginArray().endArray();
+    json.endObject();
+    CHECK(json.str() == R"({"name":"a\"b\n","list":["x"],"n":3,"ok":true,"empty":[]})");
+}
+
+TEST_CASE("atomic writes replace content and leave no temporary file") {
+    testing::TempDir dir;
+    std::string path = dir.path() + "/nested/state";
+    writeFileAtomic(path, "one");
+    writeFileAtomic(path, "two");
+    CHECK(readFile(path) == "two");
+    CHECK(listSubdirectories(dir.path()) == std::vector<std::string>{"nested"});
+    CHECK_FALSE(readFileIfExists(dir.path() + "/missing"));
+    CHECK_THROWS_AS(readFile(dir.path() + "/missing"), Error);
+}
