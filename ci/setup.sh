@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs everything twoliter needs to build and to run its tests, from
+# Debian 12 packages. Run as root (or through sudo).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+    build-essential cmake ninja-build ccache pkgconf git ca-certificates python3 time \
+    librpm-dev rpm libsolv-dev libsolvext-dev libsolv-tools libssl-dev \
+    libtoml11-dev libcli11-dev catch2

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The twoliter command line as a user runs it: exit codes, messages, formats.
+# Usage: test_cli.sh TWOLITER SOURCE_DIR
+set -u
+twoliter=$1
+source_dir=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+# expect STATUS PATTERN -- COMMAND...: the exit status is STATUS (or any
+# non-zero for "fail") and the combined output matches the extended regex.
+expect() {
+    local status=$1 pattern=$2
+    shift 3
+    local output code
+    output=$("$@" 2>&1)
+    code=$?
+    if { [ "$status" = fail ] && [ "$code" -eq 0 ]; } || { [ "$status" != fail ] && [ "$code" -ne "$status" ]; }; then
+        echo "FAIL: $* exited $code (wanted $status)"; echo "$output" | tail -5; failures=$((failures + 1)); return
+    fi
+    if ! grep -Eq -- "$pattern" <<<"$output"; then
+        echo "FAIL: $* output does not match /$pattern/"; echo "$output" | tail -5; failures=$((failures + 1)); return
+    fi
+    passes=$((passes + 1))
+}
+
+cp -r "$source_dir"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$work"/
+cp -r "$source_dir"/tests/data/mini-project "$work"/mini
+
+cd "$work/packages/runc"  # commands find the project upwards
+expect 0 'ok: 17 packages' -- "$twoliter" check
+cd "$work"
+expect 0 'Usage|usage' -- "$twoliter" --help
+expect 0 'build.*graph.*why.*check|graph' -- "$twoliter" --help
+expect 0 'dry-run' -- "$twoliter" build variant --help
+expect 2 "did you mean 'build'" -- "$twoliter" biuld variant aws-k8s-1.31
+expect 0 'Plan for variant aws-k8s-1.31 \(x86_64\)' -- "$twoliter" build variant aws-k8s-1.31 --dry-run
+expect 1 'not supported yet' -- "$twoliter" build variant aws-k8s-1.31
+expect 0 '"kind": "variant"' -- "$twoliter" build variant metal-dev --dry-run --json
+expect 0 'Plan for package runc' -- "$twoliter" build package runc --dry-run
+expect 0 'Plan for kit core-kit' -- "$twoliter" build kit core-kit --dry-run
+expect 1 "no variant named 'aws-k8s-1.3'.*did you mean 'aws-k8s-1.31'" -- "$twoliter" build variant aws-k8s-1.3 --dry-run
+expect 1 "unknown architecture 'riscv64'" -- "$twoliter" --arch riscv64 check
+expect 0 'for aarch64' -- "$twoliter" --arch aarch64 check
+expect 1 'does not support aarch64' -- "$twoliter" --arch aarch64 build variant vmware-k8s-1.31 --dry-run
+expect 0 '^digraph packages' -- "$twoliter" graph --format dot
+expect 0 '"runc" -> "libcap"|"runc" -> "glibc"' -- "$twoliter" graph --format dot --variant aws-k8s-1.31
+expect 0 '"critical-path"' -- "$twoliter" graph --format json
+expect 0 'open-vm-tools \[level 3\]' -- "$twoliter" graph --package open-vm-tools
+expect 0 'bottlerocket-ecs-agent-config -> bottlerocket-ecs-agent' -- "$twoliter" why aws-ecs-2 ecs-agent
+expect 1 "not part of variant aws-k8s-1.31" -- "$twoliter" why aws-k8s-1.31 ecs-agent
+expect 1 'no SDK at' -- "$twoliter" --sdk "$work/nowhere" check
+expect 1 'no Twoliter.toml found' -- "$twoliter" --project-path / check
+expect 0 'ok: 2 packages' -- "$twoliter" --project-path mini/Twoliter.toml --sdk "$work/sdk" check
+expect 0 '^[0-9]+\.[0-9]+\.[0-9]+' -- "$twoliter" --version
+
+# A Cargo edge the spec does not need is a warning, an error with --strict.
+sed -i 's|^glibc = { path = "../glibc" }|glibc = { path = "../glibc" }\nkernel-6_1 = { path = "../kernel-6.1" }|' packages/runc/Cargo.toml
+expect 0 'warning: packages/runc/Cargo.toml: build-dependencies: declares kernel-6.1' -- "$twoliter" check
+expect 1 'disagreements' -- "$twoliter" check --strict
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
