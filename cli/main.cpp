@@ -63,6 +63,7 @@ PlannerOptions plannerOptions(const GlobalOptions& options, const Project& proje
 
 void printWarnings(const Project& project, const Planner& planner) {
     for (const auto& warning : project.warnings) std::cerr << "twoliter: warning: " << warning << "\n";
+    for (const auto& warning : planner.warnings()) std::cerr << "twoliter: warning: " << warning << "\n";
     for (const auto& line : describeDisagreements(planner)) {
         std::cerr << "twoliter: warning: " << line << "\n";
     }

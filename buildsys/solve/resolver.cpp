@@ -113,6 +113,7 @@ struct Resolver::State {
             std::vector<std::string> texts;
             for (Id problem = 1; problem <= problems; ++problem) {
                 texts.push_back(solver_problem2str(solver, problem));
+                appendRuleDetails(solver, problem, texts);
             }
             solver_free(solver);
             throw Error(what + ": " + joinStrings(texts, "; "), location);
@@ -125,6 +126,22 @@ struct Resolver::State {
         }
         solver_free(solver);
         return chosen;
+    }
+
+    // The first problem line often names only the top of the chain ("release
+    // requires early-boot-config"); the problem's rules name the real cause.
+    void appendRuleDetails(Solver* solver, Id problem, std::vector<std::string>& texts) {
+        Queue rules;
+        queue_init(&rules);
+        solver_findallproblemrules(solver, problem, &rules);
+        for (int i = 0; i < rules.count; ++i) {
+            Id source = 0, target = 0, dependency = 0;
+            SolverRuleinfo type = solver_ruleinfo(solver, rules.elements[i], &source, &target, &dependency);
+            if (type == SOLVER_RULE_JOB || type == SOLVER_RULE_PKG_SAME_NAME) continue;
+            std::string text = solver_problemruleinfo2str(solver, type, source, target, dependency);
+            if (std::find(texts.begin(), texts.end(), text) == texts.end()) texts.push_back(text);
+        }
+        queue_free(&rules);
     }
 
     ResolvedPackage describe(Id id) {
@@ -434,7 +451,7 @@ std::vector<DependencyStep> Resolver::explain(const VariantManifest& variant,
         return path;
     }
     throw Error("package '" + package + "' is not part of variant " + variant.name, {},
-                "'twoliter graph --variant " + variant.name + "' lists what is");
+                "'twoliter build variant " + variant.name + " --dry-run' lists the image's packages");
 }
 
 }  // namespace twoliter

@@ -65,6 +65,7 @@ std::string encodePackageSpec(const PackageSpec& spec) {
     putDependencies(out, spec.buildConflicts);
     out.putStrings(spec.sources);
     out.putStrings(spec.patches);
+    out.putStrings(spec.parseOutput);
     return out.bytes();
 }
 
@@ -99,6 +100,7 @@ PackageSpec decodePackageSpec(const std::string& bytes) {
     spec.buildConflicts = getDependencies(in);
     spec.sources = in.getStrings();
     spec.patches = in.getStrings();
+    spec.parseOutput = in.getStrings();
     if (!in.atEnd()) throw Error("malformed spec record");
     return spec;
 }

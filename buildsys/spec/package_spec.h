@@ -59,6 +59,10 @@ struct PackageSpec {
     std::vector<Dependency> buildConflicts;
     std::vector<std::string> sources;  // Source file names or URLs, in spec order
     std::vector<std::string> patches;
+    // What the spec's shell macros printed while it was parsed (rpm runs
+    // %(...) through /bin/sh): usually a sign that the spec expands
+    // differently here than in its SDK.
+    std::vector<std::string> parseOutput;
 
     // Binaries that produce an RPM.
     std::vector<const BinaryPackage*> builtBinaries() const;

@@ -31,7 +31,9 @@ SpecCache::SpecCache(std::string path) : path_(std::move(path)) {
 }
 
 std::string SpecCache::keyFor(const std::string& contextDigest, const std::string& specText) {
-    return Sha256().addField("spec-v1").addField(contextDigest).addField(specText).hex();
+    // Bump the version whenever what the parser extracts or how it is encoded
+    // changes, so that old cache entries are not trusted.
+    return Sha256().addField("spec-v3").addField(contextDigest).addField(specText).hex();
 }
 
 std::optional<PackageSpec> SpecCache::find(const std::string& key) {

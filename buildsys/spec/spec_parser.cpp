@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,7 +173,23 @@ void writeAllTo(int fd, const std::string& bytes) {
 }
 
 // Runs in the child: parse, then write 'O' + record or 'E' + message.
+// Everything written to standard error by the spec's shell macros, as lines.
+std::vector<std::string> capturedOutput(int capture) {
+    std::vector<std::string> lines;
+    if (capture < 0) return lines;
+    std::string text;
+    char buffer[4096];
+    ::lseek(capture, 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(capture, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<size_t>(n));
+    for (const auto& line : splitString(text, '\n')) {
+        if (!trimString(line).empty()) lines.push_back(trimString(line));
+    }
+    return lines;
+}
+
 [[noreturn]] void parseInChild(const SpecParseRequest& request, int fd) {
+    int capture = ::memfd_create("spec-parse-stderr", 0);
+    if (capture >= 0) ::dup2(capture, STDERR_FILENO);
     std::vector<std::string> messages;
     rpmlogSetCallback(collectLogRecord, &messages);
     rpmSpec spec = rpmSpecParse(request.specPath.c_str(), RPMSPEC_ANYARCH | RPMSPEC_FORCE, nullptr);
@@ -181,7 +198,9 @@ void writeAllTo(int fd, const std::string& bytes) {
                                                : joinStrings(messages, "; ")));
         ::_exit(1);
     }
-    std::string record = "O" + encodePackageSpec(readSpec(spec));
+    PackageSpec parsed = readSpec(spec);
+    parsed.parseOutput = capturedOutput(capture);
+    std::string record = "O" + encodePackageSpec(parsed);
     writeAllTo(fd, record);
     ::_exit(0);
 }

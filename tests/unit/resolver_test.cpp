@@ -175,3 +175,14 @@ TEST_CASE("arch-specific and noarch packages resolve on their arch only") {
     CHECK(resolver.resolveVariant(variant("metal-dev", {"firmware"})).size() == 2);
     CHECK_THROWS(resolver.resolveVariant(variant("metal-dev", {"microcode"})));
 }
+
+TEST_CASE("a failed variant names the deepest unsatisfiable requirement") {
+    Resolver resolver(Arch::X86_64, kPrefix);
+    resolver.addLocalSpecs({spec("release", {binary("release", {kPrefix + "early-boot-config"})}),
+                            spec("early-boot-config",
+                                 {binary("early-boot-config",
+                                         {"(" + kPrefix + "early-boot-config-metal if " + kPrefix +
+                                          "variant-platform(metal))"})})});
+    CHECK_THROWS_WITH(resolver.resolveVariant(variant("metal-dev", {"release"})),
+                      Catch::Contains("early-boot-config-metal"));
+}

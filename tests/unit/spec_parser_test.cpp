@@ -199,3 +199,14 @@ TEST_CASE("an empty %files section still produces an RPM, wherever it stands") {
     std::sort(built.begin(), built.end());
     CHECK(built == std::vector<std::string>{"main", "main-devel", "main-listed", "other"});
 }
+
+TEST_CASE("what shell macros print while a spec parses is kept, not lost on the terminal") {
+    TempDir dir;
+    writeTreeFile(dir.path(), "s.spec",
+                  "%global rev %(echo abc; echo 'noise from the spec' >&2)\n"
+                  "Name: s\nVersion: 1\nRelease: %{rev}\nSummary: s\nLicense: MIT\n%description\n%files\n");
+    auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/s.spec", "s"}}, 1);
+    const PackageSpec& spec = only(outcomes);
+    CHECK(spec.release == "abc");
+    CHECK(spec.parseOutput == std::vector<std::string>{"noise from the spec"});
+}
