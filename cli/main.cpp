@@ -30,7 +30,8 @@ Project openProject(const GlobalOptions& options) {
     std::string start = options.projectPath.empty() ? "." : options.projectPath;
     if (!options.projectPath.empty() && endsWith(start, "Twoliter.toml")) {
         start = start.substr(0, start.size() - std::string("Twoliter.toml").size());
-        if (start.empty()) start = ".";
+        if (start.empty())
+            start = ".";
     }
     return loadProject(findProjectRoot(start));
 }
@@ -39,22 +40,23 @@ PlannerOptions plannerOptions(const GlobalOptions& options, const Project& proje
     PlannerOptions planner;
     planner.arch = parseArch(options.arch, {"--arch"});
     const char* fromEnvironment = std::getenv("TWOLITER_SDK");
-    planner.sdkPath = !options.sdk.empty()                        ? options.sdk
+    planner.sdkPath = !options.sdk.empty()                       ? options.sdk
                       : fromEnvironment && *fromEnvironment != 0 ? fromEnvironment
                                                                  : project.root + "/sdk";
     planner.sdkPath = absolutePath(planner.sdkPath, std::filesystem::current_path().string());
     if (!pathExists(planner.sdkPath)) {
-        throw Error("no SDK at " + planner.sdkPath, {},
-                    "pass --sdk PATH or set TWOLITER_SDK (an SDK root, SDK source tree or macros file)");
+        throw Error(
+            "no SDK at " + planner.sdkPath, {},
+            "pass --sdk PATH or set TWOLITER_SDK (an SDK root, SDK source tree or macros file)");
     }
     for (const auto& source : options.kitSources) {
         size_t equals = source.find('=');
         if (equals == std::string::npos || equals == 0) {
             throw Error("expected NAME=PATH, found '" + source + "'", {"--kit-source"});
         }
-        planner.kitSources.emplace_back(source.substr(0, equals),
-                                        absolutePath(source.substr(equals + 1),
-                                                     std::filesystem::current_path().string()));
+        planner.kitSources.emplace_back(
+            source.substr(0, equals),
+            absolutePath(source.substr(equals + 1), std::filesystem::current_path().string()));
     }
     unsigned cores = std::thread::hardware_concurrency();
     planner.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(cores ? cores : 2);
@@ -62,8 +64,10 @@ PlannerOptions plannerOptions(const GlobalOptions& options, const Project& proje
 }
 
 void printWarnings(const Project& project, const Planner& planner) {
-    for (const auto& warning : project.warnings) std::cerr << "twoliter: warning: " << warning << "\n";
-    for (const auto& warning : planner.warnings()) std::cerr << "twoliter: warning: " << warning << "\n";
+    for (const auto& warning : project.warnings)
+        std::cerr << "twoliter: warning: " << warning << "\n";
+    for (const auto& warning : planner.warnings())
+        std::cerr << "twoliter: warning: " << warning << "\n";
     for (const auto& line : describeDisagreements(planner)) {
         std::cerr << "twoliter: warning: " << line << "\n";
     }
@@ -73,8 +77,9 @@ void printWarnings(const Project& project, const Planner& planner) {
 
 void addBuildCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* build = app.add_subcommand(
-        "build", "Build a variant image, a package or a kit. Building is not supported yet: the "
-                 "command prints the build plan (use --dry-run to print it without failing).");
+        "build",
+        "Build a variant image, a package or a kit. Building is not supported yet: the "
+        "command prints the build plan (use --dry-run to print it without failing).");
     build->require_subcommand(1);
     struct Target {
         const char* kind;
@@ -104,8 +109,10 @@ void addBuildCommand(CLI::App& app, GlobalOptions& options) {
                                                  : planner.planKit(*name);
             std::cout << (*json ? formatPlanJson(planner, plan) : formatPlanText(planner, plan));
             if (!*dryRun) {
-                throw Error("building " + kind + "s is not supported yet; the plan above is what "
-                            "a build will do", {}, "use --dry-run to print the plan only");
+                throw Error("building " + kind +
+                                "s is not supported yet; the plan above is what "
+                                "a build will do",
+                            {}, "use --dry-run to print the plan only");
             }
         });
     }
@@ -113,8 +120,9 @@ void addBuildCommand(CLI::App& app, GlobalOptions& options) {
 
 void addGraphCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* graph = app.add_subcommand(
-        "graph", "Print the package build graph: every package, the RPMs it makes and the "
-                 "packages its build needs (derived from BuildRequires)");
+        "graph",
+        "Print the package build graph: every package, the RPMs it makes and the "
+        "packages its build needs (derived from BuildRequires)");
     auto format = std::make_shared<std::string>("text");
     auto variant = std::make_shared<std::string>();
     auto package = std::make_shared<std::string>();
@@ -129,7 +137,7 @@ void addGraphCommand(CLI::App& app, GlobalOptions& options) {
         Planner planner(project, plannerOptions(options, project));
         planner.load();
         printWarnings(project, planner);
-        BuildPlan plan = !variant->empty() ? planner.planVariant(*variant)
+        BuildPlan plan = !variant->empty()   ? planner.planVariant(*variant)
                          : !package->empty() ? planner.planPackage(*package)
                          : !kit->empty()     ? planner.planKit(*kit)
                                              : planner.planAll();
@@ -142,8 +150,9 @@ void addGraphCommand(CLI::App& app, GlobalOptions& options) {
 
 void addWhyCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* why = app.add_subcommand(
-        "why", "Show the chain of Requires that pulls PACKAGE (an RPM name, with or without the "
-               "OS prefix) into VARIANT's image");
+        "why",
+        "Show the chain of Requires that pulls PACKAGE (an RPM name, with or without the "
+        "OS prefix) into VARIANT's image");
     auto variant = std::make_shared<std::string>();
     auto package = std::make_shared<std::string>();
     why->add_option("variant", *variant, "Variant name")->required();
@@ -158,9 +167,10 @@ void addWhyCommand(CLI::App& app, GlobalOptions& options) {
 
 void addCheckCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* check = app.add_subcommand(
-        "check", "Validate the whole project: every manifest and spec, every build root, and "
-                 "every variant for the architecture; Cargo/spec dependency disagreements are "
-                 "warnings (errors with --strict)");
+        "check",
+        "Validate the whole project: every manifest and spec, every build root, and "
+        "every variant for the architecture; Cargo/spec dependency disagreements are "
+        "warnings (errors with --strict)");
     auto strict = std::make_shared<bool>(false);
     check->add_flag("--strict", *strict, "Treat Cargo/spec dependency disagreements as errors");
     check->callback([&options, strict] {
@@ -171,7 +181,8 @@ void addCheckCommand(CLI::App& app, GlobalOptions& options) {
         std::vector<Error> errors;
         size_t variants = 0;
         for (const auto& variant : project.variants) {
-            if (!variant.supports(planner.arch())) continue;
+            if (!variant.supports(planner.arch()))
+                continue;
             try {
                 planner.resolveVariant(variant.name);
                 ++variants;
@@ -212,10 +223,12 @@ const CommandEntry kCommands[] = {
 
 int suggestCommand(const std::string& word) {
     std::vector<std::string> names;
-    for (const auto& command : kCommands) names.emplace_back(command.name);
+    for (const auto& command : kCommands)
+        names.emplace_back(command.name);
     std::string suggestion = closestMatch(word, names);
     std::cerr << "twoliter: error: unknown command '" << word << "'";
-    if (!suggestion.empty()) std::cerr << " (did you mean '" << suggestion << "'?)";
+    if (!suggestion.empty())
+        std::cerr << " (did you mean '" << suggestion << "'?)";
     std::cerr << "\nRun 'twoliter --help' for the list of commands.\n";
     return 2;
 }
@@ -245,12 +258,15 @@ int main(int argc, char** argv) {
                    "NAME=PATH: resolve kit NAME from the kit project's source tree at PATH "
                    "instead of its fetched repository (repeatable)");
     app.add_option("-j,--jobs", options.jobs, "Parallel jobs (default: number of CPUs)");
-    for (const auto& command : kCommands) command.add(app, options);
+    for (const auto& command : kCommands)
+        command.add(app, options);
 
     if (argc > 1 && argv[1][0] != '-') {
         bool known = false;
-        for (const auto& command : kCommands) known = known || std::string(argv[1]) == command.name;
-        if (!known) return suggestCommand(argv[1]);
+        for (const auto& command : kCommands)
+            known = known || std::string(argv[1]) == command.name;
+        if (!known)
+            return suggestCommand(argv[1]);
     }
     try {
         app.parse(argc, argv);

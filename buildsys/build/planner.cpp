@@ -15,7 +15,8 @@ namespace twoliter {
 
 size_t BuildPlan::packageCount() const {
     size_t count = 0;
-    for (const auto& level : levels) count += level.size();
+    for (const auto& level : levels)
+        count += level.size();
     return count;
 }
 
@@ -50,7 +51,8 @@ void Planner::loadSpecs() {
     Sdk sdk{options_.sdkPath};
     MacroContext context = macroContextFor(sdk, options_.arch);
     osPrefix_ = expandMacros(context, "%{?_cross_os}");
-    if (osPrefix_.empty()) osPrefix_ = "bottlerocket-";
+    if (osPrefix_.empty())
+        osPrefix_ = "bottlerocket-";
     SpecCache cache(specCachePath(project_, options_.arch));
     std::vector<Error> errors;
     specs_ = loadProjectSpecs(project_, context, cache, options_.jobs, errors);
@@ -58,12 +60,14 @@ void Planner::loadSpecs() {
     cache.save();
     throwIfAny(errors);
     for (const auto& spec : specs_) {
-        if (spec.parseOutput.empty()) continue;
-        warnings_.push_back(project_.display(spec.specPath) + ": shell macros printed: " +
-                            spec.parseOutput.front() +
-                            (spec.parseOutput.size() > 1
-                                 ? " (and " + std::to_string(spec.parseOutput.size() - 1) + " more lines)"
-                                 : ""));
+        if (spec.parseOutput.empty())
+            continue;
+        warnings_.push_back(
+            project_.display(spec.specPath) +
+            ": shell macros printed: " + spec.parseOutput.front() +
+            (spec.parseOutput.size() > 1
+                 ? " (and " + std::to_string(spec.parseOutput.size() - 1) + " more lines)"
+                 : ""));
     }
 }
 
@@ -78,7 +82,8 @@ void Planner::loadResolver() {
         Project kitProject = loadProject(root);
         SpecCache cache(specCachePath(project_, options_.arch) + "-kit-" + kit);
         std::vector<Error> errors;
-        std::vector<PackageSpec> specs = loadProjectSpecs(kitProject, context, cache, options_.jobs, errors);
+        std::vector<PackageSpec> specs =
+            loadProjectSpecs(kitProject, context, cache, options_.jobs, errors);
         cache.save();
         throwIfAny(errors);
         resolver_->addKitSpecs(kit, specs);
@@ -100,10 +105,12 @@ void Planner::loadResolver() {
         }
         resolver_->addKitRepository(kit.name, directory);
     }
-    for (const auto& [kit, root] : sources) addKitSource(kit, root);
+    for (const auto& [kit, root] : sources)
+        addKitSource(kit, root);
     resolver_->addSdkProvides(sdk.provides());
     for (const auto& variant : project_.variants) {
-        if (variant.supports(options_.arch)) resolver_->addVariant(variant);
+        if (variant.supports(options_.arch))
+            resolver_->addVariant(variant);
     }
 }
 
@@ -117,7 +124,8 @@ int buildRequiresLine(const std::string& specPath, const std::string& name) {
         ++number;
         std::string lower = line;
         std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        if (startsWith(trimString(lower), "buildrequires") && line.find(name) != std::string::npos) {
+        if (startsWith(trimString(lower), "buildrequires") &&
+            line.find(name) != std::string::npos) {
             return number;
         }
     }
@@ -128,9 +136,11 @@ int buildRequiresLine(const std::string& specPath, const std::string& name) {
 std::string missingCapability(const std::string& message) {
     const std::string marker = "nothing provides ";
     size_t at = message.find(marker);
-    if (at == std::string::npos) return {};
+    if (at == std::string::npos)
+        return {};
     std::string rest = message.substr(at + marker.size());
-    if (startsWith(rest, "requested ")) rest = rest.substr(std::string("requested ").size());
+    if (startsWith(rest, "requested "))
+        rest = rest.substr(std::string("requested ").size());
     return rest.substr(0, rest.find(' '));
 }
 
@@ -147,14 +157,17 @@ void Planner::loadBuildRoots() {
             packages_[i].buildRoot = resolver_->resolveBuildRoot(i);
         } catch (const Error& e) {
             std::string missing = missingCapability(e.what());
-            std::string shortName = startsWith(missing, osPrefix_) ? missing.substr(osPrefix_.size()) : missing;
+            std::string shortName =
+                startsWith(missing, osPrefix_) ? missing.substr(osPrefix_.size()) : missing;
             int line = missing.empty() ? 0 : buildRequiresLine(specs_[i].specPath, shortName);
-            errors.emplace_back(e.what(), Location{project_.display(specs_[i].specPath), line, "BuildRequires"});
+            errors.emplace_back(
+                e.what(), Location{project_.display(specs_[i].specPath), line, "BuildRequires"});
             continue;
         }
         std::set<size_t> dependencies;
         for (const auto& package : packages_[i].buildRoot) {
-            if (package.origin == PackageOrigin::Local) dependencies.insert(package.specIndex);
+            if (package.origin == PackageOrigin::Local)
+                dependencies.insert(package.specIndex);
         }
         if (dependencies.count(i)) {
             errors.emplace_back("dependency cycle: the build root of " +
@@ -164,7 +177,8 @@ void Planner::loadBuildRoots() {
             dependencies.erase(i);
         }
         packages_[i].buildDependencies.assign(dependencies.begin(), dependencies.end());
-        for (size_t dependency : dependencies) graph_.addEdge(i, dependency);
+        for (size_t dependency : dependencies)
+            graph_.addEdge(i, dependency);
     }
     try {
         graph_.checkAcyclic();
@@ -181,9 +195,11 @@ namespace {
 bool mentionedInBuildRequires(const std::string& specPath, const PackageSpec& other,
                               const std::string& osPrefix) {
     for (const BinaryPackage* binary : other.builtBinaries()) {
-        std::string shortName = startsWith(binary->name, osPrefix) ? binary->name.substr(osPrefix.size())
-                                                                   : binary->name;
-        if (buildRequiresLine(specPath, shortName) > 0) return true;
+        std::string shortName = startsWith(binary->name, osPrefix)
+                                    ? binary->name.substr(osPrefix.size())
+                                    : binary->name;
+        if (buildRequiresLine(specPath, shortName) > 0)
+            return true;
     }
     return false;
 }
@@ -192,13 +208,17 @@ bool mentionedInBuildRequires(const std::string& specPath, const PackageSpec& ot
 
 void Planner::checkCargoEdges() {
     std::map<std::string, size_t> byDirectory;
-    for (size_t i = 0; i < project_.packages.size(); ++i) byDirectory[project_.packages[i].directory] = i;
+    for (size_t i = 0; i < project_.packages.size(); ++i)
+        byDirectory[project_.packages[i].directory] = i;
     // Cargo's view: direct build-dependencies, then both kinds transitively.
     BuildGraph cargo;
-    for (const auto& package : project_.packages) cargo.addNode(package.packageName);
+    for (const auto& package : project_.packages)
+        cargo.addNode(package.packageName);
     for (size_t i = 0; i < project_.packages.size(); ++i) {
-        for (const auto* list : {&project_.packages[i].buildDependencies, &project_.packages[i].dependencies}) {
-            for (const auto& dependency : *list) cargo.addEdge(i, byDirectory.at(dependency.directory));
+        for (const auto* list :
+             {&project_.packages[i].buildDependencies, &project_.packages[i].dependencies}) {
+            for (const auto& dependency : *list)
+                cargo.addEdge(i, byDirectory.at(dependency.directory));
         }
     }
     for (size_t i = 0; i < project_.packages.size(); ++i) {
@@ -207,11 +227,13 @@ void Planner::checkCargoEdges() {
         for (const auto& dependency : project_.packages[i].buildDependencies) {
             size_t target = byDirectory.at(dependency.directory);
             declaredDirect.insert(target);
-            for (size_t reached : cargo.closure({target})) declaredClosure.insert(reached);
+            for (size_t reached : cargo.closure({target}))
+                declaredClosure.insert(reached);
         }
         const auto& derived = packages_[i].buildDependencies;
         for (size_t dependency : derived) {
-            if (!declaredClosure.count(dependency)) disagreements_.push_back({i, dependency, true});
+            if (!declaredClosure.count(dependency))
+                disagreements_.push_back({i, dependency, true});
         }
         for (size_t dependency : declaredDirect) {
             // A BuildRequires inside an arch conditional (%if) is absent from
@@ -228,7 +250,8 @@ const VariantManifest& Planner::variant(const std::string& name) const {
     const VariantManifest* found = project_.findVariant(name);
     if (!found) {
         std::vector<std::string> names;
-        for (const auto& variant : project_.variants) names.push_back(variant.name);
+        for (const auto& variant : project_.variants)
+            names.push_back(variant.name);
         std::string suggestion = closestMatch(name, names);
         throw Error("no variant named '" + name + "'", {},
                     suggestion.empty() ? "variants: " + joinStrings(names, ", ")
@@ -248,7 +271,8 @@ std::vector<ResolvedPackage> Planner::resolveVariant(const std::string& name) {
     } catch (const Error& e) {
         Location location = e.location();
         location.file = project_.display(manifest.manifestPath);
-        if (location.key.empty()) location.key = "included-packages";
+        if (location.key.empty())
+            location.key = "included-packages";
         throw Error(e.what(), location, e.hint());
     }
 }
@@ -264,7 +288,8 @@ BuildPlan Planner::planFor(std::string kind, std::string target, const std::vect
     plan.kind = std::move(kind);
     plan.target = std::move(target);
     std::vector<size_t> subset = graph_.closure(roots);
-    if (subset.empty()) return plan;
+    if (subset.empty())
+        return plan;
     plan.levels = graph_.levels(subset);
     plan.criticalPath = graph_.criticalPath(subset);
     return plan;
@@ -274,7 +299,8 @@ BuildPlan Planner::planVariant(const std::string& name) {
     std::vector<ResolvedPackage> image = resolveVariant(name);
     std::set<size_t> roots;
     for (const auto& package : image) {
-        if (package.origin == PackageOrigin::Local) roots.insert(package.specIndex);
+        if (package.origin == PackageOrigin::Local)
+            roots.insert(package.specIndex);
     }
     BuildPlan plan = planFor("variant", name, {roots.begin(), roots.end()});
     plan.imagePackages = std::move(image);
@@ -285,7 +311,8 @@ BuildPlan Planner::planPackage(const std::string& name) {
     const PackageManifest* package = project_.findPackage(name);
     if (!package) {
         std::vector<std::string> names;
-        for (const auto& candidate : project_.packages) names.push_back(candidate.packageName);
+        for (const auto& candidate : project_.packages)
+            names.push_back(candidate.packageName);
         std::string suggestion = closestMatch(name, names);
         throw Error("no package named '" + name + "'", {},
                     suggestion.empty() ? "" : "did you mean '" + suggestion + "'?");
@@ -296,23 +323,28 @@ BuildPlan Planner::planPackage(const std::string& name) {
 
 BuildPlan Planner::planKit(const std::string& name) {
     const KitManifest* kit = project_.findKit(name);
-    if (!kit) throw Error("no kit named '" + name + "'");
+    if (!kit)
+        throw Error("no kit named '" + name + "'");
     // A kit holds its packages' Cargo closure, without crossing into other kits.
     std::map<std::string, size_t> byDirectory;
-    for (size_t i = 0; i < project_.packages.size(); ++i) byDirectory[project_.packages[i].directory] = i;
+    for (size_t i = 0; i < project_.packages.size(); ++i)
+        byDirectory[project_.packages[i].directory] = i;
     std::vector<size_t> roots;
     std::vector<std::string> pending;
-    for (const auto& dependency : kit->buildDependencies) pending.push_back(dependency.directory);
+    for (const auto& dependency : kit->buildDependencies)
+        pending.push_back(dependency.directory);
     std::set<std::string> seen;
     while (!pending.empty()) {
         std::string directory = pending.back();
         pending.pop_back();
-        if (!seen.insert(directory).second || !byDirectory.count(directory)) continue;
+        if (!seen.insert(directory).second || !byDirectory.count(directory))
+            continue;
         size_t index = byDirectory[directory];
         roots.push_back(index);
         for (const auto* list : {&project_.packages[index].buildDependencies,
                                  &project_.packages[index].dependencies}) {
-            for (const auto& dependency : *list) pending.push_back(dependency.directory);
+            for (const auto& dependency : *list)
+                pending.push_back(dependency.directory);
         }
     }
     return planFor("kit", kit->name, roots);
@@ -320,7 +352,8 @@ BuildPlan Planner::planKit(const std::string& name) {
 
 BuildPlan Planner::planAll() {
     std::vector<size_t> all(project_.packages.size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    for (size_t i = 0; i < all.size(); ++i)
+        all[i] = i;
     return planFor("project", project_.root, all);
 }
 

@@ -48,7 +48,7 @@ struct BuildPlan {
 // and derives the package build graph for one architecture. Node i of graph()
 // is project.packages[i].
 class Planner {
-public:
+  public:
     Planner(const Project& project, PlannerOptions options);
     ~Planner();
 
@@ -74,7 +74,7 @@ public:
     BuildPlan planKit(const std::string& name);
     BuildPlan planAll();
 
-private:
+  private:
     const VariantManifest& variant(const std::string& name) const;
     void loadSpecs();
     void loadResolver();

@@ -16,19 +16,22 @@ std::string packageName(const Planner& planner, size_t index) {
 
 std::vector<std::string> names(const Planner& planner, const std::vector<size_t>& indices) {
     std::vector<std::string> result;
-    for (size_t index : indices) result.push_back(packageName(planner, index));
+    for (size_t index : indices)
+        result.push_back(packageName(planner, index));
     return result;
 }
 
 std::vector<size_t> planPackages(const BuildPlan& plan) {
     std::vector<size_t> all;
-    for (const auto& level : plan.levels) all.insert(all.end(), level.begin(), level.end());
+    for (const auto& level : plan.levels)
+        all.insert(all.end(), level.begin(), level.end());
     return all;
 }
 
 std::vector<std::string> rpmNames(const PackageSpec& spec) {
     std::vector<std::string> rpms;
-    for (const BinaryPackage* binary : spec.builtBinaries()) rpms.push_back(binary->name);
+    for (const BinaryPackage* binary : spec.builtBinaries())
+        rpms.push_back(binary->name);
     return rpms;
 }
 
@@ -70,11 +73,13 @@ void writePackage(JsonWriter& json, const Planner& planner, size_t index) {
     json.key("release").value(spec.release);
     json.key("rpms").stringArray(rpmNames(spec));
     std::vector<std::string> buildRequires;
-    for (const auto& dependency : spec.buildRequires) buildRequires.push_back(dependency.text());
+    for (const auto& dependency : spec.buildRequires)
+        buildRequires.push_back(dependency.text());
     json.key("build-requires").stringArray(buildRequires);
     json.key("depends-on").stringArray(names(planner, planner.packages()[index].buildDependencies));
     std::vector<std::string> root;
-    for (const auto& package : planner.packages()[index].buildRoot) root.push_back(package.name);
+    for (const auto& package : planner.packages()[index].buildRoot)
+        root.push_back(package.name);
     json.key("build-root").stringArray(root);
     json.endObject();
 }
@@ -88,7 +93,8 @@ std::string formatPlanJson(const Planner& planner, const BuildPlan& plan) {
     json.key("target").value(plan.target);
     json.key("arch").value(archName(planner.arch()));
     json.key("levels").beginArray();
-    for (const auto& level : plan.levels) json.stringArray(names(planner, level));
+    for (const auto& level : plan.levels)
+        json.stringArray(names(planner, level));
     json.endArray();
     json.key("critical-path").stringArray(names(planner, plan.criticalPath));
     json.key("image-packages").beginArray();
@@ -114,10 +120,12 @@ std::string formatGraph(const Planner& planner, const BuildPlan& plan, GraphForm
         json.beginObject();
         json.key("arch").value(archName(planner.arch()));
         json.key("packages").beginArray();
-        for (size_t index : members) writePackage(json, planner, index);
+        for (size_t index : members)
+            writePackage(json, planner, index);
         json.endArray();
         json.key("levels").beginArray();
-        for (const auto& level : plan.levels) json.stringArray(names(planner, level));
+        for (const auto& level : plan.levels)
+            json.stringArray(names(planner, level));
         json.endArray();
         json.key("critical-path").stringArray(names(planner, plan.criticalPath));
         json.endObject();
@@ -125,10 +133,12 @@ std::string formatGraph(const Planner& planner, const BuildPlan& plan, GraphForm
     }
     if (format == GraphFormat::Dot) {
         out << "digraph packages {\n  rankdir=LR;\n  node [shape=box];\n";
-        for (size_t index : members) out << "  \"" << packageName(planner, index) << "\";\n";
+        for (size_t index : members)
+            out << "  \"" << packageName(planner, index) << "\";\n";
         for (size_t index : members) {
             for (size_t dependency : planner.packages()[index].buildDependencies) {
-                if (!inPlan.count(dependency)) continue;
+                if (!inPlan.count(dependency))
+                    continue;
                 out << "  \"" << packageName(planner, index) << "\" -> \""
                     << packageName(planner, dependency) << "\";\n";
             }

@@ -27,7 +27,8 @@ void BuildGraph::checkAcyclic() const {
     // Iterative DFS; `stack` holds the current path, so a grey hit is a cycle.
     std::vector<std::pair<size_t, size_t>> frames;  // (node, next dependency)
     for (size_t start = 0; start < nodes_.size(); ++start) {
-        if (color[start] != White) continue;
+        if (color[start] != White)
+            continue;
         frames.push_back({start, 0});
         color[start] = Grey;
         stack.push_back(start);
@@ -43,7 +44,8 @@ void BuildGraph::checkAcyclic() const {
             if (color[dependency] == Grey) {
                 auto begin = std::find(stack.begin(), stack.end(), dependency);
                 std::vector<std::string> names;
-                for (auto it = begin; it != stack.end(); ++it) names.push_back(nodes_[*it].name);
+                for (auto it = begin; it != stack.end(); ++it)
+                    names.push_back(nodes_[*it].name);
                 names.push_back(nodes_[dependency].name);
                 throw Error("dependency cycle: " + joinStrings(names, " -> "), {},
                             "each package on the cycle build-requires the next one's output");
@@ -64,10 +66,12 @@ std::vector<size_t> BuildGraph::closure(const std::vector<size_t>& roots) const 
     while (!pending.empty()) {
         size_t node = pending.back();
         pending.pop_back();
-        if (seen[node]) continue;
+        if (seen[node])
+            continue;
         seen[node] = true;
         result.push_back(node);
-        for (size_t dependency : nodes_[node].dependencies) pending.push_back(dependency);
+        for (size_t dependency : nodes_[node].dependencies)
+            pending.push_back(dependency);
     }
     std::sort(result.begin(), result.end());
     return result;
@@ -75,7 +79,8 @@ std::vector<size_t> BuildGraph::closure(const std::vector<size_t>& roots) const 
 
 std::vector<bool> BuildGraph::membership(const std::vector<size_t>& subset) const {
     std::vector<bool> member(nodes_.size(), subset.empty());
-    for (size_t node : subset) member[node] = true;
+    for (size_t node : subset)
+        member[node] = true;
     return member;
 }
 
@@ -83,18 +88,22 @@ std::vector<std::vector<size_t>> BuildGraph::levels(const std::vector<size_t>& s
     std::vector<bool> member = membership(subset);
     std::vector<int> level(nodes_.size(), -1);
     std::function<int(size_t)> levelOf = [&](size_t node) {
-        if (level[node] >= 0) return level[node];
+        if (level[node] >= 0)
+            return level[node];
         int deepest = -1;
         for (size_t dependency : nodes_[node].dependencies) {
-            if (member[dependency]) deepest = std::max(deepest, levelOf(dependency));
+            if (member[dependency])
+                deepest = std::max(deepest, levelOf(dependency));
         }
         return level[node] = deepest + 1;
     };
     std::vector<std::vector<size_t>> result;
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        if (!member[node]) continue;
+        if (!member[node])
+            continue;
         auto at = static_cast<size_t>(levelOf(node));
-        if (result.size() <= at) result.resize(at + 1);
+        if (result.size() <= at)
+            result.resize(at + 1);
         result[at].push_back(node);
     }
     for (auto& nodes : result) {
@@ -109,20 +118,25 @@ std::vector<double> BuildGraph::remainingWork(const std::vector<size_t>& subset)
     // Work from a node to the end = its weight + the heaviest dependent chain.
     std::vector<std::vector<size_t>> dependents(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        if (!member[node]) continue;
+        if (!member[node])
+            continue;
         for (size_t dependency : nodes_[node].dependencies) {
-            if (member[dependency]) dependents[dependency].push_back(node);
+            if (member[dependency])
+                dependents[dependency].push_back(node);
         }
     }
     std::vector<double> work(nodes_.size(), -1.0);
     std::function<double(size_t)> workOf = [&](size_t node) {
-        if (work[node] >= 0) return work[node];
+        if (work[node] >= 0)
+            return work[node];
         double heaviest = 0;
-        for (size_t dependent : dependents[node]) heaviest = std::max(heaviest, workOf(dependent));
+        for (size_t dependent : dependents[node])
+            heaviest = std::max(heaviest, workOf(dependent));
         return work[node] = nodes_[node].weight + heaviest;
     };
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        if (member[node]) workOf(node);
+        if (member[node])
+            workOf(node);
     }
     return work;
 }
@@ -134,9 +148,11 @@ std::vector<size_t> BuildGraph::criticalPath(const std::vector<size_t>& subset) 
     // heaviest dependent: its remaining work is this node's minus its weight.
     std::vector<std::vector<size_t>> dependents(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        if (!member[node]) continue;
+        if (!member[node])
+            continue;
         for (size_t dependency : nodes_[node].dependencies) {
-            if (member[dependency]) dependents[dependency].push_back(node);
+            if (member[dependency])
+                dependents[dependency].push_back(node);
         }
     }
     auto heavier = [&](size_t a, size_t b) {
@@ -145,7 +161,8 @@ std::vector<size_t> BuildGraph::criticalPath(const std::vector<size_t>& subset) 
     std::vector<size_t> path;
     std::vector<size_t> candidates;
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        if (member[node]) candidates.push_back(node);
+        if (member[node])
+            candidates.push_back(node);
     }
     while (!candidates.empty()) {
         size_t best = *std::min_element(candidates.begin(), candidates.end(), heavier);

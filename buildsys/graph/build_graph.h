@@ -9,7 +9,7 @@ namespace twoliter {
 // needs b's outputs. Nodes are dense indices in insertion order. Pure data and
 // algorithms: no I/O.
 class BuildGraph {
-public:
+  public:
     size_t addNode(std::string name, double weight = 1.0);
     // from needs to; duplicate edges are ignored.
     void addEdge(size_t from, size_t to);
@@ -39,7 +39,7 @@ public:
     // end of the build (itself included), for critical-path-first scheduling.
     std::vector<double> remainingWork(const std::vector<size_t>& subset = {}) const;
 
-private:
+  private:
     struct Node {
         std::string name;
         double weight;

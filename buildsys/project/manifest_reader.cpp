@@ -34,14 +34,16 @@ Location locate(const Document& doc, const TomlValue& value, const std::string& 
 std::string firstLineOf(const std::string& message) {
     std::string line = message.substr(0, message.find('\n'));
     for (const char* prefix : {"[error] ", "toml::"}) {
-        if (startsWith(line, prefix)) line = line.substr(std::string(prefix).size());
+        if (startsWith(line, prefix))
+            line = line.substr(std::string(prefix).size());
     }
     return trimString(line);
 }
 
 Document parseDocument(const std::string& path, const std::string& displayName) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read file", {displayName});
+    if (!in)
+        throw Error("cannot read file", {displayName});
     try {
         return {toml::parse<toml::discard_comments, std::map, std::vector>(in, displayName),
                 displayName};
@@ -53,19 +55,25 @@ Document parseDocument(const std::string& path, const std::string& displayName) 
 
 const char* typeName(const TomlValue& value) {
     switch (value.type()) {
-        case toml::value_t::string: return "a string";
-        case toml::value_t::integer: return "an integer";
-        case toml::value_t::boolean: return "a boolean";
-        case toml::value_t::array: return "an array";
-        case toml::value_t::table: return "a table";
-        default: return "another type";
+        case toml::value_t::string:
+            return "a string";
+        case toml::value_t::integer:
+            return "an integer";
+        case toml::value_t::boolean:
+            return "a boolean";
+        case toml::value_t::array:
+            return "an array";
+        case toml::value_t::table:
+            return "a table";
+        default:
+            return "another type";
     }
 }
 
 // A table of the document together with its dotted key path, so that every
 // accessor can name the key it complains about.
 class Table {
-public:
+  public:
     Table(const Document& doc, const TomlValue& value, std::string path)
         : doc_(doc), value_(value), path_(std::move(path)) {}
 
@@ -91,7 +99,8 @@ public:
     const TomlValue& require(const std::string& key, toml::value_t type,
                              const char* expected) const {
         const TomlValue* value = find(key);
-        if (!value) throw Error("missing required key", locate(doc_, value_, keyPath(key)));
+        if (!value)
+            throw Error("missing required key", locate(doc_, value_, keyPath(key)));
         if (value->type() != type) {
             fail(key, std::string("expected ") + expected + ", found " + typeName(*value));
         }
@@ -99,23 +108,27 @@ public:
     }
 
     std::string string(const std::string& key, bool required = false) const {
-        if (!required && !find(key)) return {};
+        if (!required && !find(key))
+            return {};
         return require(key, toml::value_t::string, "a string").as_string().str;
     }
 
     int64_t integer(const std::string& key, int64_t fallback, bool required = false) const {
-        if (!required && !find(key)) return fallback;
+        if (!required && !find(key))
+            return fallback;
         return require(key, toml::value_t::integer, "an integer").as_integer();
     }
 
     bool boolean(const std::string& key, bool fallback) const {
-        if (!find(key)) return fallback;
+        if (!find(key))
+            return fallback;
         return require(key, toml::value_t::boolean, "a boolean").as_boolean();
     }
 
     std::vector<std::string> strings(const std::string& key) const {
         std::vector<std::string> items;
-        if (!find(key)) return items;
+        if (!find(key))
+            return items;
         for (const auto& item : require(key, toml::value_t::array, "an array").as_array()) {
             if (!item.is_string()) {
                 throw Error(std::string("expected an array of strings, found ") + typeName(item),
@@ -127,13 +140,15 @@ public:
     }
 
     std::optional<Table> table(const std::string& key) const {
-        if (!find(key)) return std::nullopt;
+        if (!find(key))
+            return std::nullopt;
         return Table(doc_, require(key, toml::value_t::table, "a table"), keyPath(key));
     }
 
     std::vector<Table> tables(const std::string& key) const {
         std::vector<Table> items;
-        if (!find(key)) return items;
+        if (!find(key))
+            return items;
         for (const auto& item : require(key, toml::value_t::array, "an array").as_array()) {
             if (!item.is_table()) {
                 throw Error(std::string("expected an array of tables, found ") + typeName(item),
@@ -146,14 +161,16 @@ public:
 
     std::vector<std::string> keys() const {
         std::vector<std::string> names;
-        for (const auto& entry : value_.as_table()) names.push_back(entry.first);
+        for (const auto& entry : value_.as_table())
+            names.push_back(entry.first);
         return names;
     }
 
     // Rejects keys outside the schema, suggesting the closest known one.
     void allowOnly(const std::vector<std::string>& allowed) const {
         for (const auto& key : keys()) {
-            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end())
+                continue;
             std::string suggestion = closestMatch(key, allowed);
             throw Error("unknown key", locationOf(key),
                         suggestion.empty() ? "" : "did you mean '" + suggestion + "'?");
@@ -164,25 +181,26 @@ public:
     Location location() const { return locate(doc_, value_, path_); }
     const Document& document() const { return doc_; }
 
-private:
+  private:
     const Document& doc_;
     const TomlValue& value_;
     std::string path_;
 };
 
-Table rootTable(const Document& doc) { return Table(doc, doc.root, ""); }
+Table rootTable(const Document& doc) {
+    return Table(doc, doc.root, "");
+}
 
 ImageRef readImageRef(const Table& table) {
     table.allowOnly({"name", "version", "vendor"});
-    return {table.string("name", true), table.string("version", true),
-            table.string("vendor", true), table.location()};
+    return {table.string("name", true), table.string("version", true), table.string("vendor", true),
+            table.location()};
 }
 
 LockedImage readLockedImage(const Table& table) {
     table.allowOnly({"name", "version", "vendor", "source", "digest"});
-    return {table.string("name", true), table.string("version", true),
-            table.string("vendor", true), table.string("source", true),
-            table.string("digest", true)};
+    return {table.string("name", true), table.string("version", true), table.string("vendor", true),
+            table.string("source", true), table.string("digest", true)};
 }
 
 void requireSchemaVersion(const Table& root) {
@@ -203,22 +221,27 @@ TwoliterConfig readTwoliterConfig(const std::string& path, const std::string& di
     if (auto vendors = root.table("vendor")) {
         static const std::regex vendorId("[A-Za-z0-9_-]+");
         for (const auto& id : vendors->keys()) {
-            if (!std::regex_match(id, vendorId)) vendors->fail(id, "invalid vendor name");
+            if (!std::regex_match(id, vendorId))
+                vendors->fail(id, "invalid vendor name");
             Table vendor = *vendors->table(id);
             vendor.allowOnly({"registry"});
             config.vendorRegistries[id] = vendor.string("registry", true);
         }
     }
-    if (auto sdk = root.table("sdk")) config.sdk = readImageRef(*sdk);
-    for (const auto& kit : root.tables("kit")) config.kits.push_back(readImageRef(kit));
+    if (auto sdk = root.table("sdk"))
+        config.sdk = readImageRef(*sdk);
+    for (const auto& kit : root.tables("kit"))
+        config.kits.push_back(readImageRef(kit));
     auto checkVendor = [&](const ImageRef& image) {
         if (!config.vendorRegistries.count(image.vendor)) {
-            throw Error("vendor '" + image.vendor + "' is not declared in [vendor]",
-                        image.location, "add [vendor." + image.vendor + "] registry = \"...\"");
+            throw Error("vendor '" + image.vendor + "' is not declared in [vendor]", image.location,
+                        "add [vendor." + image.vendor + "] registry = \"...\"");
         }
     };
-    if (config.sdk) checkVendor(*config.sdk);
-    for (const auto& kit : config.kits) checkVendor(kit);
+    if (config.sdk)
+        checkVendor(*config.sdk);
+    for (const auto& kit : config.kits)
+        checkVendor(kit);
     return config;
 }
 
@@ -229,8 +252,10 @@ TwoliterLock readTwoliterLock(const std::string& path, const std::string& displa
     requireSchemaVersion(root);
     TwoliterLock lock;
     lock.path = path;
-    if (auto sdk = root.table("sdk")) lock.sdk = readLockedImage(*sdk);
-    for (const auto& kit : root.tables("kit")) lock.kits.push_back(readLockedImage(kit));
+    if (auto sdk = root.table("sdk"))
+        lock.sdk = readLockedImage(*sdk);
+    for (const auto& kit : root.tables("kit"))
+        lock.kits.push_back(readLockedImage(kit));
     return lock;
 }
 
@@ -267,7 +292,8 @@ SigningKeySource readKeySource(const Table& table) {
     Table fields = *table.table(source.kind);
     for (const auto& key : fields.keys()) {
         const TomlValue* value = fields.find(key);
-        if (value->is_string()) source.fields[key] = value->as_string().str;
+        if (value->is_string())
+            source.fields[key] = value->as_string().str;
     }
     return source;
 }
@@ -283,8 +309,10 @@ RepoConfig readRepoConfig(const Table& table) {
         table.fail(repo.rootRoleUrl.empty() ? "root_role_url" : "root_role_sha512",
                    "root_role_url and root_role_sha512 must be given together");
     }
-    if (auto keys = table.table("signing_keys")) repo.signingKeys = readKeySource(*keys);
-    if (auto keys = table.table("root_keys")) repo.rootKeys = readKeySource(*keys);
+    if (auto keys = table.table("signing_keys"))
+        repo.signingKeys = readKeySource(*keys);
+    if (auto keys = table.table("root_keys"))
+        repo.rootKeys = readKeySource(*keys);
     repo.metadataBaseUrl = table.string("metadata_base_url");
     repo.targetsUrl = table.string("targets_url");
     repo.fileHostingConfigName = table.string("file_hosting_config_name");
@@ -302,7 +330,8 @@ InfraConfig readInfraConfig(const std::string& path, const std::string& displayN
     InfraConfig infra;
     infra.path = path;
     if (auto repos = root.table("repo")) {
-        for (const auto& name : repos->keys()) infra.repos[name] = readRepoConfig(*repos->table(name));
+        for (const auto& name : repos->keys())
+            infra.repos[name] = readRepoConfig(*repos->table(name));
     }
     if (auto aws = root.table("aws")) {
         aws->allowOnly({"regions", "profile", "role", "ssm_prefix", "region", "s3"});
@@ -335,17 +364,20 @@ std::vector<PathDependency> readPathDependencies(const Table& root, const std::s
                                                  const std::string& manifestDir) {
     std::vector<PathDependency> dependencies;
     auto table = root.table(key);
-    if (!table) return dependencies;
+    if (!table)
+        return dependencies;
     for (const auto& name : table->keys()) {
         const TomlValue* value = table->find(name);
-        if (!value->is_table()) continue;  // a registry dependency, not a project member
+        if (!value->is_table())
+            continue;  // a registry dependency, not a project member
         std::string relative = table->table(name)->string("path");
-        if (relative.empty()) continue;
-        dependencies.push_back({name, absolutePath(relative, manifestDir), table->locationOf(name)});
+        if (relative.empty())
+            continue;
+        dependencies.push_back(
+            {name, absolutePath(relative, manifestDir), table->locationOf(name)});
     }
     return dependencies;
 }
-
 
 ExternalFile readExternalFile(const Table& table) {
     table.allowOnly({"url", "sha512", "path", "force-upstream", "bundle-modules",
@@ -364,12 +396,14 @@ ExternalFile readExternalFile(const Table& table) {
     file.forceUpstream = table.boolean("force-upstream", false);
     file.bundleModules = table.strings("bundle-modules");
     for (const auto& module : file.bundleModules) {
-        if (module != "go") table.fail("bundle-modules", "unknown bundle module '" + module + "'");
+        if (module != "go")
+            table.fail("bundle-modules", "unknown bundle module '" + module + "'");
     }
     file.bundleRootPath = table.string("bundle-root-path");
     file.bundleOutputPath = table.string("bundle-output-path");
     file.location = table.location();
-    if (file.fileName().empty()) table.fail("url", "URL has no file name; set path");
+    if (file.fileName().empty())
+        table.fail("url", "URL has no file name; set path");
     return file;
 }
 
@@ -386,7 +420,8 @@ PackageManifest readPackageMetadata(const Table& metadata, const Table& root,
     package.manifestPath = path;
     package.cargoName = cargoName;
     package.packageName = metadata.string("package-name");
-    if (package.packageName.empty()) package.packageName = cargoName;
+    if (package.packageName.empty())
+        package.packageName = cargoName;
     for (const auto& entry : metadata.tables("external-files")) {
         package.externalFiles.push_back(readExternalFile(entry));
     }
@@ -403,7 +438,8 @@ ImageLayout readImageLayout(const Table& table) {
     ImageLayout layout;
     auto size = [&](const char* key, int fallback) {
         int64_t value = table.integer(key, fallback);
-        if (value <= 0 || value > 65535) table.fail(key, "must be between 1 and 65535");
+        if (value <= 0 || value > 65535)
+            table.fail(key, "must be between 1 and 65535");
         return static_cast<int>(value);
     };
     layout.osImageSizeGib = size("os-image-size-gib", 2);
@@ -420,7 +456,8 @@ ImageLayout readImageLayout(const Table& table) {
 
 std::set<std::string> readImageFeatures(const std::optional<Table>& table) {
     std::set<std::string> enabled = {"in-place-updates", "host-containers"};
-    if (!table) return enabled;
+    if (!table)
+        return enabled;
     table->allowOnly(knownImageFeatures());
     for (const auto& feature : table->keys()) {
         if (table->boolean(feature, false)) {
@@ -434,9 +471,12 @@ std::set<std::string> readImageFeatures(const std::optional<Table>& table) {
 
 ImageFormat readImageFormat(const Table& metadata) {
     std::string format = metadata.string("image-format");
-    if (format.empty() || format == "raw") return ImageFormat::Raw;
-    if (format == "qcow2") return ImageFormat::Qcow2;
-    if (format == "vmdk") return ImageFormat::Vmdk;
+    if (format.empty() || format == "raw")
+        return ImageFormat::Raw;
+    if (format == "qcow2")
+        return ImageFormat::Qcow2;
+    if (format == "vmdk")
+        return ImageFormat::Vmdk;
     metadata.fail("image-format", "expected raw, qcow2 or vmdk, found \"" + format + "\"");
 }
 
@@ -453,7 +493,8 @@ VariantManifest readVariantMetadata(const Table& metadata, const Table& root,
     variant.includedPackagesLocation = metadata.locationOf("included-packages");
     variant.kernelParameters = metadata.strings("kernel-parameters");
     variant.imageFormat = readImageFormat(metadata);
-    if (auto layout = metadata.table("image-layout")) variant.imageLayout = readImageLayout(*layout);
+    if (auto layout = metadata.table("image-layout"))
+        variant.imageLayout = readImageLayout(*layout);
     variant.enabledFeatures = readImageFeatures(metadata.table("image-features"));
     for (const auto& arch : metadata.strings("supported-arches")) {
         variant.supportedArches.push_back(parseArch(arch, metadata.locationOf("supported-arches")));
@@ -462,8 +503,8 @@ VariantManifest readVariantMetadata(const Table& metadata, const Table& root,
     return variant;
 }
 
-KitManifest readKitMetadata(const Table& metadata, const Table& root,
-                            const std::string& cargoName, const std::string& path) {
+KitManifest readKitMetadata(const Table& metadata, const Table& root, const std::string& cargoName,
+                            const std::string& path) {
     // included-packages appears in upstream's own fixtures and is ignored there too.
     metadata.allowOnly({"vendor", "kit-name", "included-packages"});
     KitManifest kit;
@@ -472,7 +513,8 @@ KitManifest readKitMetadata(const Table& metadata, const Table& root,
     kit.cargoName = cargoName;
     kit.vendor = metadata.string("vendor", true);
     kit.name = metadata.string("kit-name");
-    if (kit.name.empty()) kit.name = cargoName;
+    if (kit.name.empty())
+        kit.name = cargoName;
     kit.buildDependencies = readPathDependencies(root, "build-dependencies", kit.directory);
     return kit;
 }
@@ -495,11 +537,13 @@ CargoManifest readCargoManifest(const std::string& path, const std::string& disp
     Document doc = parseDocument(path, displayName);
     Table root = rootTable(doc);
     auto packageTable = root.table("package");
-    if (!packageTable) throw Error("missing [package] table", {displayName});
+    if (!packageTable)
+        throw Error("missing [package] table", {displayName});
     CargoManifest manifest;
     manifest.cargoName = packageTable->string("name", true);
     auto metadata = packageTable->table("metadata");
-    if (!metadata) return manifest;
+    if (!metadata)
+        return manifest;
     if (auto table = metadata->table("build-package")) {
         manifest.package = readPackageMetadata(*table, root, manifest.cargoName, path);
         manifest.package->metadataDigest = metadataDigest(root, *table);

@@ -6,27 +6,37 @@
 
 namespace twoliter {
 
-const char* archName(Arch arch) { return arch == Arch::X86_64 ? "x86_64" : "aarch64"; }
+const char* archName(Arch arch) {
+    return arch == Arch::X86_64 ? "x86_64" : "aarch64";
+}
 
 Arch parseArch(const std::string& name, const Location& location) {
-    if (name == "x86_64") return Arch::X86_64;
-    if (name == "aarch64") return Arch::Aarch64;
+    if (name == "x86_64")
+        return Arch::X86_64;
+    if (name == "aarch64")
+        return Arch::Aarch64;
     throw Error("unknown architecture '" + name + "'", location, "use x86_64 or aarch64");
 }
 
-std::vector<Arch> allArches() { return {Arch::X86_64, Arch::Aarch64}; }
+std::vector<Arch> allArches() {
+    return {Arch::X86_64, Arch::Aarch64};
+}
 
 std::string ExternalFile::fileName() const {
-    if (!path.empty()) return path;
+    if (!path.empty())
+        return path;
     std::string withoutQuery = url.substr(0, url.find_first_of("?#"));
     return withoutQuery.substr(withoutQuery.find_last_of('/') + 1);
 }
 
 const char* imageFormatName(ImageFormat format) {
     switch (format) {
-        case ImageFormat::Raw: return "raw";
-        case ImageFormat::Qcow2: return "qcow2";
-        case ImageFormat::Vmdk: return "vmdk";
+        case ImageFormat::Raw:
+            return "raw";
+        case ImageFormat::Qcow2:
+            return "qcow2";
+        case ImageFormat::Vmdk:
+            return "vmdk";
     }
     return "raw";
 }
@@ -36,9 +46,10 @@ const char* partitionPlanName(PartitionPlan plan) {
 }
 
 const std::vector<std::string>& knownImageFeatures() {
-    static const std::vector<std::string> features = {
-        "grub-set-private-var", "uefi-secure-boot", "xfs-data-partition", "systemd-networkd",
-        "erofs-root-partition", "fips",            "in-place-updates",   "host-containers"};
+    static const std::vector<std::string> features = {"grub-set-private-var", "uefi-secure-boot",
+                                                      "xfs-data-partition",   "systemd-networkd",
+                                                      "erofs-root-partition", "fips",
+                                                      "in-place-updates",     "host-containers"};
     return features;
 }
 
@@ -53,15 +64,16 @@ VariantName parseVariantName(const std::string& name, const Location& location) 
     VariantName parsed;
     parsed.platform = fields[0];
     parsed.runtime = fields[1];
-    if (fields.size() > 2) parsed.version = fields[2];
-    if (fields.size() > 3) parsed.flavor = fields[3];
+    if (fields.size() > 2)
+        parsed.version = fields[2];
+    if (fields.size() > 3)
+        parsed.flavor = fields[3];
     return parsed;
 }
 
 bool VariantManifest::supports(Arch arch) const {
     return supportedArches.empty() ||
-           std::find(supportedArches.begin(), supportedArches.end(), arch) !=
-               supportedArches.end();
+           std::find(supportedArches.begin(), supportedArches.end(), arch) != supportedArches.end();
 }
 
 }  // namespace twoliter

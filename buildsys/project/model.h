@@ -161,7 +161,7 @@ struct ReleaseConfig {
 
 // A key source in Infra.toml: { file = { path } } | { kms = {...} } | { ssm = {...} }.
 struct SigningKeySource {
-    std::string kind;                          // "file", "kms" or "ssm"
+    std::string kind;                           // "file", "kms" or "ssm"
     std::map<std::string, std::string> fields;  // scalar fields of that table
 };
 

@@ -24,14 +24,16 @@ const PackageManifest* Project::findPackage(const std::string& name) const {
 
 const PackageManifest* Project::findPackageByDirectory(const std::string& directory) const {
     for (const auto& package : packages) {
-        if (package.directory == directory) return &package;
+        if (package.directory == directory)
+            return &package;
     }
     return nullptr;
 }
 
 const VariantManifest* Project::findVariant(const std::string& name) const {
     for (const auto& variant : variants) {
-        if (variant.name == name || variant.cargoName == name) return &variant;
+        if (variant.name == name || variant.cargoName == name)
+            return &variant;
     }
     return nullptr;
 }
@@ -46,13 +48,17 @@ const KitManifest* Project::findKit(const std::string& name) const {
     return nullptr;
 }
 
-std::string Project::display(const std::string& path) const { return relativePath(path, root); }
+std::string Project::display(const std::string& path) const {
+    return relativePath(path, root);
+}
 
 std::string findProjectRoot(const std::string& start) {
     fs::path directory = fs::absolute(start).lexically_normal();
     while (true) {
-        if (isRegularFile((directory / "Twoliter.toml").string())) return directory.string();
-        if (!directory.has_parent_path() || directory.parent_path() == directory) break;
+        if (isRegularFile((directory / "Twoliter.toml").string()))
+            return directory.string();
+        if (!directory.has_parent_path() || directory.parent_path() == directory)
+            break;
         directory = directory.parent_path();
     }
     throw Error("no Twoliter.toml found in " + fs::absolute(start).string() + " or above", {},
@@ -66,7 +72,8 @@ std::vector<std::string> memberManifests(const std::string& root, const std::str
     std::vector<std::string> manifests;
     for (const auto& name : listSubdirectories(root + "/" + folder)) {
         std::string manifest = root + "/" + folder + "/" + name + "/Cargo.toml";
-        if (isRegularFile(manifest)) manifests.push_back(manifest);
+        if (isRegularFile(manifest))
+            manifests.push_back(manifest);
     }
     return manifests;
 }
@@ -75,8 +82,9 @@ void loadMembers(Project& project) {
     for (const auto& path : memberManifests(project.root, "packages")) {
         CargoManifest manifest = readCargoManifest(path, project.display(path));
         if (!manifest.package) {
-            project.warnings.push_back(project.display(path) +
-                                       ": no [package.metadata.build-package]; treated as a package");
+            project.warnings.push_back(
+                project.display(path) +
+                ": no [package.metadata.build-package]; treated as a package");
             PackageManifest package;
             package.directory = fs::path(path).parent_path().string();
             package.manifestPath = path;
@@ -95,7 +103,8 @@ void loadMembers(Project& project) {
     }
     for (const auto& path : memberManifests(project.root, "kits")) {
         CargoManifest manifest = readCargoManifest(path, project.display(path));
-        if (!manifest.kit) throw Error("missing [package.metadata.build-kit]", {project.display(path)});
+        if (!manifest.kit)
+            throw Error("missing [package.metadata.build-kit]", {project.display(path)});
         project.kits.push_back(*manifest.kit);
     }
 }
@@ -120,33 +129,34 @@ void checkPackages(const Project& project) {
 void checkDependencies(const Project& project, const std::vector<PathDependency>& dependencies,
                        bool kitsAllowed) {
     for (const auto& dependency : dependencies) {
-        if (project.findPackageByDirectory(dependency.directory)) continue;
-        bool isKit = std::any_of(project.kits.begin(), project.kits.end(),
-                                 [&](const KitManifest& kit) {
-                                     return kit.directory == dependency.directory;
-                                 });
-        if (isKit && kitsAllowed) continue;
-        throw Error("path " + project.display(dependency.directory) +
-                        " is not a package" + (kitsAllowed ? " or kit" : "") + " of this project",
+        if (project.findPackageByDirectory(dependency.directory))
+            continue;
+        bool isKit = std::any_of(
+            project.kits.begin(), project.kits.end(),
+            [&](const KitManifest& kit) { return kit.directory == dependency.directory; });
+        if (isKit && kitsAllowed)
+            continue;
+        throw Error("path " + project.display(dependency.directory) + " is not a package" +
+                        (kitsAllowed ? " or kit" : "") + " of this project",
                     dependency.location);
     }
 }
 
 void checkLock(const Project& project) {
-    if (!project.lock) return;
+    if (!project.lock)
+        return;
     std::string lockName = project.display(project.lock->path);
     auto same = [](const ImageRef& wanted, const LockedImage& locked) {
         return wanted.name == locked.name && wanted.version == locked.version &&
                wanted.vendor == locked.vendor;
     };
-    bool sdkMatches = !project.config.sdk ||
-                      (project.lock->sdk && same(*project.config.sdk, *project.lock->sdk));
+    bool sdkMatches =
+        !project.config.sdk || (project.lock->sdk && same(*project.config.sdk, *project.lock->sdk));
     bool kitsMatch = project.config.kits.size() <= project.lock->kits.size();
     for (const auto& kit : project.config.kits) {
-        kitsMatch = kitsMatch && std::any_of(project.lock->kits.begin(), project.lock->kits.end(),
-                                             [&](const LockedImage& locked) {
-                                                 return same(kit, locked);
-                                             });
+        kitsMatch =
+            kitsMatch && std::any_of(project.lock->kits.begin(), project.lock->kits.end(),
+                                     [&](const LockedImage& locked) { return same(kit, locked); });
     }
     if (!sdkMatches || !kitsMatch) {
         throw Error("Twoliter.lock does not match the sdk and kits of Twoliter.toml", {lockName},
@@ -159,19 +169,25 @@ void checkLock(const Project& project) {
 Project loadProject(const std::string& rootPath) {
     Project project;
     project.root = fs::absolute(rootPath).lexically_normal().string();
-    if (project.root.size() > 1 && project.root.back() == '/') project.root.pop_back();
+    if (project.root.size() > 1 && project.root.back() == '/')
+        project.root.pop_back();
     std::string configPath = project.root + "/Twoliter.toml";
     project.config = readTwoliterConfig(configPath, project.display(configPath));
     for (const char* name : {"Twoliter.lock", "Release.toml", "Infra.toml"}) {
         std::string path = project.root + "/" + name;
-        if (!isRegularFile(path)) continue;
+        if (!isRegularFile(path))
+            continue;
         std::string shown = project.display(path);
-        if (std::string(name) == "Twoliter.lock") project.lock = readTwoliterLock(path, shown);
-        if (std::string(name) == "Release.toml") project.release = readReleaseConfig(path, shown);
-        if (std::string(name) == "Infra.toml") project.infra = readInfraConfig(path, shown);
+        if (std::string(name) == "Twoliter.lock")
+            project.lock = readTwoliterLock(path, shown);
+        if (std::string(name) == "Release.toml")
+            project.release = readReleaseConfig(path, shown);
+        if (std::string(name) == "Infra.toml")
+            project.infra = readInfraConfig(path, shown);
     }
     if (project.release && project.release->version != project.config.releaseVersion) {
-        throw Error("version '" + project.release->version + "' differs from Twoliter.toml's release-version '" +
+        throw Error("version '" + project.release->version +
+                        "' differs from Twoliter.toml's release-version '" +
                         project.config.releaseVersion + "'",
                     {"Release.toml", 0, "version"});
     }
@@ -181,8 +197,10 @@ Project loadProject(const std::string& rootPath) {
         checkDependencies(project, package.buildDependencies, false);
         checkDependencies(project, package.dependencies, false);
     }
-    for (const auto& variant : project.variants) checkDependencies(project, variant.buildDependencies, true);
-    for (const auto& kit : project.kits) checkDependencies(project, kit.buildDependencies, true);
+    for (const auto& variant : project.variants)
+        checkDependencies(project, variant.buildDependencies, true);
+    for (const auto& kit : project.kits)
+        checkDependencies(project, kit.buildDependencies, true);
     checkLock(project);
     return project;
 }

@@ -46,7 +46,8 @@ struct Resolver::State {
     bool whatprovidesStale = true;
 
     ~State() {
-        if (pool) pool_free(pool);
+        if (pool)
+            pool_free(pool);
     }
 
     Id str(const std::string& text) { return pool_str2id(pool, text.c_str(), 1); }
@@ -54,15 +55,20 @@ struct Resolver::State {
     Id dependencyId(const Dependency& dependency, const std::string& owner) {
         if (dependency.isRich()) {
             Id id = pool_parserpmrichdep(pool, dependency.name.c_str());
-            if (!id) throw Error("cannot parse rich dependency " + dependency.name, {owner});
+            if (!id)
+                throw Error("cannot parse rich dependency " + dependency.name, {owner});
             return id;
         }
         Id name = str(dependency.name);
-        if (dependency.sense == 0 || dependency.evr.empty()) return name;
+        if (dependency.sense == 0 || dependency.evr.empty())
+            return name;
         int flags = 0;
-        if (dependency.sense & kSenseLess) flags |= REL_LT;
-        if (dependency.sense & kSenseGreater) flags |= REL_GT;
-        if (dependency.sense & kSenseEqual) flags |= REL_EQ;
+        if (dependency.sense & kSenseLess)
+            flags |= REL_LT;
+        if (dependency.sense & kSenseGreater)
+            flags |= REL_GT;
+        if (dependency.sense & kSenseEqual)
+            flags |= REL_EQ;
         return pool_rel2id(pool, name, str(dependency.evr), flags, 1);
     }
 
@@ -80,10 +86,12 @@ struct Resolver::State {
         solvable->name = str(binary.name);
         solvable->evr = str(binary.evr());
         solvable->arch = binary.arch == "noarch" ? ARCH_NOARCH : str(binary.arch);
-        solvable->provides = repo_addid_dep(
-            repo, solvable->provides, pool_rel2id(pool, solvable->name, solvable->evr, REL_EQ, 1), 0);
+        solvable->provides =
+            repo_addid_dep(repo, solvable->provides,
+                           pool_rel2id(pool, solvable->name, solvable->evr, REL_EQ, 1), 0);
         solvable->provides = addDependencies(repo, solvable->provides, binary.provides, owner);
-        solvable->requires = addDependencies(repo, solvable->requires, binary.runtimeRequires, owner);
+        solvable->requires =
+            addDependencies(repo, solvable->requires, binary.runtimeRequires, owner);
         solvable->conflicts = addDependencies(repo, solvable->conflicts, binary.conflicts, owner);
         solvable->obsoletes = addDependencies(repo, solvable->obsoletes, binary.obsoletes, owner);
         return id;
@@ -98,7 +106,8 @@ struct Resolver::State {
     }
 
     void prepare() {
-        if (!whatprovidesStale) return;
+        if (!whatprovidesStale)
+            return;
         pool_addfileprovides(pool);
         pool_createwhatprovides(pool);
         whatprovidesStale = false;
@@ -121,8 +130,10 @@ struct Resolver::State {
         std::vector<Id> chosen;
         for (Id id = 2; id < pool->nsolvables; ++id) {
             Solvable* solvable = pool_id2solvable(pool, id);
-            if (!solvable->repo || solvable->repo == sdk) continue;
-            if (solver_get_decisionlevel(solver, id) > 0) chosen.push_back(id);
+            if (!solvable->repo || solvable->repo == sdk)
+                continue;
+            if (solver_get_decisionlevel(solver, id) > 0)
+                chosen.push_back(id);
         }
         solver_free(solver);
         return chosen;
@@ -136,10 +147,13 @@ struct Resolver::State {
         solver_findallproblemrules(solver, problem, &rules);
         for (int i = 0; i < rules.count; ++i) {
             Id source = 0, target = 0, dependency = 0;
-            SolverRuleinfo type = solver_ruleinfo(solver, rules.elements[i], &source, &target, &dependency);
-            if (type == SOLVER_RULE_JOB || type == SOLVER_RULE_PKG_SAME_NAME) continue;
+            SolverRuleinfo type =
+                solver_ruleinfo(solver, rules.elements[i], &source, &target, &dependency);
+            if (type == SOLVER_RULE_JOB || type == SOLVER_RULE_PKG_SAME_NAME)
+                continue;
             std::string text = solver_problemruleinfo2str(solver, type, source, target, dependency);
-            if (std::find(texts.begin(), texts.end(), text) == texts.end()) texts.push_back(text);
+            if (std::find(texts.begin(), texts.end(), text) == texts.end())
+                texts.push_back(text);
         }
         queue_free(&rules);
     }
@@ -166,15 +180,18 @@ struct Resolver::State {
 
     std::vector<ResolvedPackage> describeAll(const std::vector<Id>& ids) {
         std::vector<ResolvedPackage> packages;
-        for (Id id : ids) packages.push_back(describe(id));
-        std::sort(packages.begin(), packages.end(),
-                  [](const ResolvedPackage& a, const ResolvedPackage& b) { return a.name < b.name; });
+        for (Id id : ids)
+            packages.push_back(describe(id));
+        std::sort(
+            packages.begin(), packages.end(),
+            [](const ResolvedPackage& a, const ResolvedPackage& b) { return a.name < b.name; });
         return packages;
     }
 
     void lockMetadata(Queue& job, const std::string& except) {
         for (const auto& [name, id] : variantMetadata) {
-            if (name != except) queue_push2(&job, SOLVER_LOCK | SOLVER_SOLVABLE, id);
+            if (name != except)
+                queue_push2(&job, SOLVER_LOCK | SOLVER_SOLVABLE, id);
         }
     }
 
@@ -186,11 +203,16 @@ struct Resolver::State {
         }
         Reldep* relation = GETRELDEP(pool, dependency);
         switch (relation->flags) {
-            case REL_AND: case REL_OR: case REL_WITH: case REL_ELSE:
+            case REL_AND:
+            case REL_OR:
+            case REL_WITH:
+            case REL_ELSE:
                 leafDependencies(relation->name, leaves);
                 leafDependencies(relation->evr, leaves);
                 break;
-            case REL_COND: case REL_UNLESS: case REL_WITHOUT:
+            case REL_COND:
+            case REL_UNLESS:
+            case REL_WITHOUT:
                 leafDependencies(relation->name, leaves);
                 if (ISRELDEP(relation->evr) && GETRELDEP(pool, relation->evr)->flags == REL_ELSE) {
                     leafDependencies(GETRELDEP(pool, relation->evr)->evr, leaves);
@@ -226,7 +248,8 @@ void Resolver::addLocalSpecs(const std::vector<PackageSpec>& specs) {
         for (const BinaryPackage* binary : spec.builtBinaries()) {
             s.localSpecIndex[s.addSolvable(s.local, *binary, spec.specPath)] = index;
         }
-        std::vector<Id> requires, conflicts;
+        std::vector<Id>
+        requires, conflicts;
         for (const auto& dependency : spec.buildRequires) {
             requires.push_back(s.dependencyId(dependency, spec.specPath));
         }
@@ -262,7 +285,8 @@ std::string repomdLocation(Pool* pool, Repo* repo, const char* type) {
     if (dataiterator_step(&iterator)) {
         dataiterator_setpos_parent(&iterator);
         const char* found = pool_lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION);
-        if (found) location = found;
+        if (found)
+            location = found;
     }
     dataiterator_free(&iterator);
     return location;
@@ -270,7 +294,8 @@ std::string repomdLocation(Pool* pool, Repo* repo, const char* type) {
 
 void addRpmmd(Repo* repo, const std::string& path, int flags) {
     FILE* file = solv_xfopen(path.c_str(), "r");
-    if (!file) throw Error("cannot open repository metadata", {path});
+    if (!file)
+        throw Error("cannot open repository metadata", {path});
     int failed = repo_add_rpmmd(repo, file, nullptr, flags);
     fclose(file);
     if (failed) {
@@ -283,15 +308,19 @@ void Resolver::addKitRepository(const std::string& kitName, const std::string& d
     Repo* repo = state_->newKitRepo(kitName);
     std::string repomd = directory + "/repodata/repomd.xml";
     FILE* file = fopen(repomd.c_str(), "r");
-    if (!file) throw Error("kit repository has no repodata/repomd.xml", {directory});
+    if (!file)
+        throw Error("kit repository has no repodata/repomd.xml", {directory});
     int failed = repo_add_repomdxml(repo, file, 0);
     fclose(file);
-    if (failed) throw Error("invalid repomd.xml", {repomd});
+    if (failed)
+        throw Error("invalid repomd.xml", {repomd});
     std::string primary = repomdLocation(state_->pool, repo, "primary");
-    if (primary.empty()) throw Error("repomd.xml names no primary metadata", {repomd});
+    if (primary.empty())
+        throw Error("repomd.xml names no primary metadata", {repomd});
     addRpmmd(repo, directory + "/" + primary, 0);
     std::string filelists = repomdLocation(state_->pool, repo, "filelists");
-    if (!filelists.empty()) addRpmmd(repo, directory + "/" + filelists, REPO_EXTEND_SOLVABLES);
+    if (!filelists.empty())
+        addRpmmd(repo, directory + "/" + filelists, REPO_EXTEND_SOLVABLES);
     repo_internalize(repo);
 }
 
@@ -302,7 +331,8 @@ void Resolver::addSdkProvides(const std::vector<std::string>& capabilities) {
     sdk.version = "0";
     sdk.release = "0";
     sdk.arch = "noarch";
-    for (const auto& capability : capabilities) sdk.provides.push_back({capability, 0, ""});
+    for (const auto& capability : capabilities)
+        sdk.provides.push_back({capability, 0, ""});
     s.addSolvable(s.sdk, sdk, "sdk");
     repo_internalize(s.sdk);
     s.whatprovidesStale = true;
@@ -325,7 +355,8 @@ void Resolver::addVariant(const VariantManifest& variant) {
     provide("variant-family", name.family());
     provide("variant-flavor", name.flavor);
     for (const auto& feature : knownImageFeatures()) {
-        provide("image-feature", variant.enabledFeatures.count(feature) ? feature : "no-" + feature);
+        provide("image-feature",
+                variant.enabledFeatures.count(feature) ? feature : "no-" + feature);
     }
     s.variantMetadata[variant.name] = s.addSolvable(s.metadata, metadata, variant.manifestPath);
     repo_internalize(s.metadata);
@@ -334,7 +365,8 @@ void Resolver::addVariant(const VariantManifest& variant) {
 
 std::vector<ResolvedPackage> Resolver::resolveVariant(const VariantManifest& variant) {
     State& s = *state_;
-    if (!s.variantMetadata.count(variant.name)) addVariant(variant);
+    if (!s.variantMetadata.count(variant.name))
+        addVariant(variant);
     s.prepare();
     Queue job;
     queue_init(&job);
@@ -407,7 +439,8 @@ std::vector<DependencyStep> Resolver::explain(const VariantManifest& variant,
     std::unordered_map<Id, DependencyStep> reachedBy;
     std::deque<Id> pending;
     auto reach = [&](Id id, DependencyStep step) {
-        if (!installed.count(id) || reachedBy.count(id)) return;
+        if (!installed.count(id) || reachedBy.count(id))
+            return;
         step.to = pool_id2str(s.pool, pool_id2solvable(s.pool, id)->name);
         reachedBy.emplace(id, step);
         pending.push_back(id);
@@ -422,36 +455,42 @@ std::vector<DependencyStep> Resolver::explain(const VariantManifest& variant,
         Id current = pending.front();
         pending.pop_front();
         Solvable* solvable = pool_id2solvable(s.pool, current);
-        if (!solvable->requires) continue;
+        if (!solvable->requires)
+            continue;
         for (Id* dependency = solvable->repo->idarraydata + solvable->requires; *dependency;
              ++dependency) {
             std::vector<Id> leaves;
             s.leafDependencies(*dependency, leaves);
             for (Id leaf : leaves) {
                 for (Id* p = pool_whatprovides_ptr(s.pool, leaf); *p; ++p) {
-                    reach(*p, {pool_id2str(s.pool, solvable->name), pool_dep2str(s.pool, *dependency), ""});
+                    reach(*p, {pool_id2str(s.pool, solvable->name),
+                               pool_dep2str(s.pool, *dependency), ""});
                 }
             }
         }
     }
     for (const auto& [id, step] : reachedBy) {
         std::string name = pool_id2str(s.pool, pool_id2solvable(s.pool, id)->name);
-        if (name != package && name != osPrefix_ + package) continue;
+        if (name != package && name != osPrefix_ + package)
+            continue;
         std::vector<DependencyStep> path;
         for (Id at = id;;) {
             const DependencyStep& hop = reachedBy.at(at);
             path.insert(path.begin(), hop);
-            if (startsWith(hop.from, "variant ")) break;
+            if (startsWith(hop.from, "variant "))
+                break;
             Id from = pool_str2id(s.pool, hop.from.c_str(), 0);
             auto previous = std::find_if(installed.begin(), installed.end(), [&](Id candidate) {
-                return pool_id2solvable(s.pool, candidate)->name == from && reachedBy.count(candidate);
+                return pool_id2solvable(s.pool, candidate)->name == from &&
+                       reachedBy.count(candidate);
             });
             at = *previous;
         }
         return path;
     }
-    throw Error("package '" + package + "' is not part of variant " + variant.name, {},
-                "'twoliter build variant " + variant.name + " --dry-run' lists the image's packages");
+    throw Error(
+        "package '" + package + "' is not part of variant " + variant.name, {},
+        "'twoliter build variant " + variant.name + " --dry-run' lists the image's packages");
 }
 
 }  // namespace twoliter

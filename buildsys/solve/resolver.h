@@ -38,7 +38,7 @@ struct DependencyStep {
 // package per variant carrying its virtual provides (variant(...),
 // image-feature(...)). Solving never touches the disk.
 class Resolver {
-public:
+  public:
     // osPrefix is %{_cross_os}, the prefix of every OS package name.
     Resolver(Arch arch, std::string osPrefix);
     ~Resolver();
@@ -70,7 +70,7 @@ public:
 
     const std::string& osPrefix() const { return osPrefix_; }
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
     std::string osPrefix_;

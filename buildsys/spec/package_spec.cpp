@@ -6,11 +6,15 @@
 namespace twoliter {
 
 std::string Dependency::text() const {
-    if (sense == 0 || evr.empty()) return name;
+    if (sense == 0 || evr.empty())
+        return name;
     std::string op;
-    if (sense & kSenseLess) op += "<";
-    if (sense & kSenseGreater) op += ">";
-    if (sense & kSenseEqual) op += "=";
+    if (sense & kSenseLess)
+        op += "<";
+    if (sense & kSenseGreater)
+        op += ">";
+    if (sense & kSenseEqual)
+        op += "=";
     return name + " " + op + " " + evr;
 }
 
@@ -21,7 +25,8 @@ std::string BinaryPackage::evr() const {
 std::vector<const BinaryPackage*> PackageSpec::builtBinaries() const {
     std::vector<const BinaryPackage*> built;
     for (const auto& binary : binaries) {
-        if (binary.producesRpm) built.push_back(&binary);
+        if (binary.producesRpm)
+            built.push_back(&binary);
     }
     return built;
 }
@@ -73,17 +78,20 @@ PackageSpec decodePackageSpec(const std::string& bytes) {
     BinaryReader in(bytes);
     PackageSpec spec;
     std::vector<std::string> identity = in.getStrings();
-    if (identity.size() != 4) throw Error("malformed spec record");
+    if (identity.size() != 4)
+        throw Error("malformed spec record");
     spec.name = identity[0];
     spec.epoch = identity[1];
     spec.version = identity[2];
     spec.release = identity[3];
     uint64_t count = in.getVarint();
-    if (count > bytes.size()) throw Error("malformed spec record");
+    if (count > bytes.size())
+        throw Error("malformed spec record");
     for (uint64_t i = 0; i < count; ++i) {
         BinaryPackage binary;
         std::vector<std::string> fields = in.getStrings();
-        if (fields.size() != 5) throw Error("malformed spec record");
+        if (fields.size() != 5)
+            throw Error("malformed spec record");
         binary.name = fields[0];
         binary.epoch = fields[1];
         binary.version = fields[2];
@@ -101,7 +109,8 @@ PackageSpec decodePackageSpec(const std::string& bytes) {
     spec.sources = in.getStrings();
     spec.patches = in.getStrings();
     spec.parseOutput = in.getStrings();
-    if (!in.atEnd()) throw Error("malformed spec record");
+    if (!in.atEnd())
+        throw Error("malformed spec record");
     return spec;
 }
 

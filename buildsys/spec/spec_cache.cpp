@@ -13,12 +13,14 @@ const char kMagic[] = "twoliter-spec-cache-v1\n";
 SpecCache::SpecCache(std::string path) : path_(std::move(path)) {
     auto content = readFileIfExists(path_);
     std::string magic(kMagic);
-    if (!content || content->compare(0, magic.size(), magic) != 0) return;
+    if (!content || content->compare(0, magic.size(), magic) != 0)
+        return;
     try {
         BinaryReader in(std::string_view(*content).substr(magic.size()));
         std::string checksum = in.getString();
         std::string payload = in.getString();
-        if (sha256Hex(payload) != checksum) return;
+        if (sha256Hex(payload) != checksum)
+            return;
         BinaryReader entries(payload);
         uint64_t count = entries.getVarint();
         for (uint64_t i = 0; i < count; ++i) {
@@ -59,7 +61,8 @@ void SpecCache::store(const std::string& key, const PackageSpec& spec) {
 }
 
 void SpecCache::save() {
-    if (!dirty_ && used_.size() == loaded_.size()) return;
+    if (!dirty_ && used_.size() == loaded_.size())
+        return;
     BinaryWriter payload;
     payload.putVarint(used_.size());
     for (const auto& [key, record] : used_) {

@@ -16,7 +16,7 @@ namespace twoliter {
 // does not grow without bound. A missing, foreign or damaged file is an
 // empty cache, never an error: the specs are simply parsed again.
 class SpecCache {
-public:
+  public:
     explicit SpecCache(std::string path);
 
     static std::string keyFor(const std::string& contextDigest, const std::string& specText);
@@ -29,7 +29,7 @@ public:
     size_t hits() const { return hits_; }
     size_t misses() const { return misses_; }
 
-private:
+  private:
     std::string path_;
     std::map<std::string, std::string> loaded_;
     std::map<std::string, std::string> used_;

@@ -29,8 +29,10 @@ namespace twoliter {
 std::string MacroContext::digest() const {
     Sha256 hash;
     hash.addField("macro-context-v1").addField(archName(arch));
-    for (const auto& file : macroFiles) hash.addField(file).addField(readFile(file));
-    for (const auto& [name, value] : defines) hash.addField(name).addField(value);
+    for (const auto& file : macroFiles)
+        hash.addField(file).addField(readFile(file));
+    for (const auto& [name, value] : defines)
+        hash.addField(name).addField(value);
     return hash.hex();
 }
 
@@ -41,7 +43,8 @@ namespace {
 std::string configuredContextDigest;
 
 void configureRpm(const MacroContext& context, const std::string& digest) {
-    if (configuredContextDigest == digest) return;
+    if (configuredContextDigest == digest)
+        return;
     rpmFreeMacros(nullptr);
     rpmFreeRpmrc();
     std::string target = std::string(archName(context.arch)) + "-linux";
@@ -65,7 +68,8 @@ std::vector<Dependency> readDependencies(Header header, rpmTagVal tag) {
     rpmds ds = rpmdsNew(header, tag, 0);
     while (rpmdsNext(ds) >= 0) {
         const char* name = rpmdsN(ds);
-        if (startsWith(name, "rpmlib(")) continue;
+        if (startsWith(name, "rpmlib("))
+            continue;
         const char* evr = rpmdsEVR(ds);
         uint32_t sense = rpmdsFlags(ds) & (kSenseLess | kSenseGreater | kSenseEqual);
         dependencies.push_back({name, sense, evr ? evr : ""});
@@ -112,7 +116,8 @@ std::set<std::string> packagesWithFiles(rpmSpec spec, const std::string& mainNam
         std::istringstream words(line);
         std::string word;
         words >> word;
-        if (word != "%files") continue;
+        if (word != "%files")
+            continue;
         std::string name = mainName;
         while (words >> word) {
             if (word == "-f") {
@@ -166,8 +171,10 @@ void writeAllTo(int fd, const std::string& bytes) {
     size_t written = 0;
     while (written < bytes.size()) {
         ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return;
         written += static_cast<size_t>(n);
     }
 }
@@ -176,20 +183,24 @@ void writeAllTo(int fd, const std::string& bytes) {
 // Everything written to standard error by the spec's shell macros, as lines.
 std::vector<std::string> capturedOutput(int capture) {
     std::vector<std::string> lines;
-    if (capture < 0) return lines;
+    if (capture < 0)
+        return lines;
     std::string text;
     char buffer[4096];
     ::lseek(capture, 0, SEEK_SET);
-    for (ssize_t n; (n = ::read(capture, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::read(capture, buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<size_t>(n));
     for (const auto& line : splitString(text, '\n')) {
-        if (!trimString(line).empty()) lines.push_back(trimString(line));
+        if (!trimString(line).empty())
+            lines.push_back(trimString(line));
     }
     return lines;
 }
 
 [[noreturn]] void parseInChild(const SpecParseRequest& request, int fd) {
     int capture = ::memfd_create("spec-parse-stderr", 0);
-    if (capture >= 0) ::dup2(capture, STDERR_FILENO);
+    if (capture >= 0)
+        ::dup2(capture, STDERR_FILENO);
     std::vector<std::string> messages;
     rpmlogSetCallback(collectLogRecord, &messages);
     rpmSpec spec = rpmSpecParse(request.specPath.c_str(), RPMSPEC_ANYARCH | RPMSPEC_FORCE, nullptr);
@@ -250,9 +261,11 @@ SpecParseOutcome finish(const SpecParseRequest& request, RunningParse& running) 
 
 RunningParse start(const SpecParseRequest& request, size_t index) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw Error(std::string("pipe: ") + std::strerror(errno));
     pid_t pid = ::fork();
-    if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0)
+        throw Error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
         ::close(fds[0]);
         parseInChild(request, fds[1]);
@@ -265,12 +278,15 @@ RunningParse start(const SpecParseRequest& request, size_t index) {
 // position of one whose pipe reached end of file, or -1.
 int pumpOutputs(std::vector<RunningParse>& running) {
     std::vector<pollfd> fds;
-    for (const auto& parse : running) fds.push_back({parse.fd, POLLIN, 0});
+    for (const auto& parse : running)
+        fds.push_back({parse.fd, POLLIN, 0});
     while (::poll(fds.data(), fds.size(), -1) < 0) {
-        if (errno != EINTR) throw Error(std::string("poll: ") + std::strerror(errno));
+        if (errno != EINTR)
+            throw Error(std::string("poll: ") + std::strerror(errno));
     }
     for (size_t i = 0; i < fds.size(); ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         char buffer[65536];
         ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
         if (n > 0) {
@@ -287,7 +303,8 @@ int pumpOutputs(std::vector<RunningParse>& running) {
 std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
                                          const std::vector<SpecParseRequest>& requests, int jobs) {
     std::vector<SpecParseOutcome> outcomes(requests.size());
-    if (requests.empty()) return outcomes;
+    if (requests.empty())
+        return outcomes;
     configureRpm(context, context.digest());
     std::vector<RunningParse> running;
     size_t next = 0;
@@ -297,7 +314,8 @@ std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
             ++next;
         }
         int done = pumpOutputs(running);
-        if (done < 0) continue;
+        if (done < 0)
+            continue;
         RunningParse finished = std::move(running[static_cast<size_t>(done)]);
         running.erase(running.begin() + done);
         outcomes[finished.index] = finish(requests[finished.index], finished);

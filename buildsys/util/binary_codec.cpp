@@ -19,23 +19,27 @@ void BinaryWriter::putString(std::string_view text) {
 
 void BinaryWriter::putStrings(const std::vector<std::string>& items) {
     putVarint(items.size());
-    for (const auto& item : items) putString(item);
+    for (const auto& item : items)
+        putString(item);
 }
 
 uint64_t BinaryReader::getVarint() {
     uint64_t number = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (position_ >= bytes_.size()) throw Error("truncated record");
+        if (position_ >= bytes_.size())
+            throw Error("truncated record");
         auto byte = static_cast<unsigned char>(bytes_[position_++]);
         number |= static_cast<uint64_t>(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) return number;
+        if (!(byte & 0x80))
+            return number;
     }
     throw Error("malformed varint in record");
 }
 
 std::string BinaryReader::getString() {
     uint64_t size = getVarint();
-    if (size > bytes_.size() - position_) throw Error("truncated record");
+    if (size > bytes_.size() - position_)
+        throw Error("truncated record");
     std::string text(bytes_.substr(position_, size));
     position_ += size;
     return text;
@@ -43,10 +47,12 @@ std::string BinaryReader::getString() {
 
 std::vector<std::string> BinaryReader::getStrings() {
     uint64_t count = getVarint();
-    if (count > bytes_.size()) throw Error("malformed record");
+    if (count > bytes_.size())
+        throw Error("malformed record");
     std::vector<std::string> items;
     items.reserve(count);
-    for (uint64_t i = 0; i < count; ++i) items.push_back(getString());
+    for (uint64_t i = 0; i < count; ++i)
+        items.push_back(getString());
     return items;
 }
 

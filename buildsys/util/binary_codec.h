@@ -11,25 +11,25 @@ namespace twoliter {
 // as LEB128 varints, strings as a varint length followed by the bytes.
 // Decoding past the end throws Error, so a truncated record is detected.
 class BinaryWriter {
-public:
+  public:
     void putVarint(uint64_t number);
     void putString(std::string_view text);
     void putStrings(const std::vector<std::string>& items);
     const std::string& bytes() const { return bytes_; }
 
-private:
+  private:
     std::string bytes_;
 };
 
 class BinaryReader {
-public:
+  public:
     explicit BinaryReader(std::string_view bytes) : bytes_(bytes) {}
     uint64_t getVarint();
     std::string getString();
     std::vector<std::string> getStrings();
     bool atEnd() const { return position_ == bytes_.size(); }
 
-private:
+  private:
     std::string_view bytes_;
     size_t position_ = 0;
 };

@@ -9,14 +9,18 @@
 namespace twoliter {
 
 namespace {
-EVP_MD_CTX* ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+EVP_MD_CTX* ctx(void* p) {
+    return static_cast<EVP_MD_CTX*>(p);
+}
 }  // namespace
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
     EVP_DigestInit_ex(ctx(context_), EVP_sha256(), nullptr);
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx(context_)); }
+Sha256::~Sha256() {
+    EVP_MD_CTX_free(ctx(context_));
+}
 
 Sha256& Sha256::add(std::string_view bytes) {
     EVP_DigestUpdate(ctx(context_), bytes.data(), bytes.size());
@@ -26,7 +30,8 @@ Sha256& Sha256::add(std::string_view bytes) {
 Sha256& Sha256::addField(std::string_view bytes) {
     uint64_t size = bytes.size();
     unsigned char prefix[8];
-    for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(size >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        prefix[i] = static_cast<unsigned char>(size >> (8 * i));
     EVP_DigestUpdate(ctx(context_), prefix, sizeof prefix);
     return add(bytes);
 }
@@ -45,11 +50,14 @@ std::string Sha256::hex() {
     return out;
 }
 
-std::string sha256Hex(std::string_view bytes) { return Sha256().add(bytes).hex(); }
+std::string sha256Hex(std::string_view bytes) {
+    return Sha256().add(bytes).hex();
+}
 
 std::string sha256FileHex(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read file", {path});
+    if (!in)
+        throw Error("cannot read file", {path});
     Sha256 hash;
     char buffer[1 << 16];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {

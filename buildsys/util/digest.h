@@ -9,7 +9,7 @@ namespace twoliter {
 // Incremental SHA-256. Fields fed with addField() are length-prefixed so that
 // ("ab","c") and ("a","bc") give different digests.
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -20,7 +20,7 @@ public:
     // Lowercase hex of the digest; the object cannot be fed afterwards.
     std::string hex();
 
-private:
+  private:
     void* context_;
 };
 

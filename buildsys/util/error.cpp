@@ -11,12 +11,15 @@ std::string Error::describe() const {
     std::string text;
     if (!location_.file.empty()) {
         text += location_.file;
-        if (location_.line > 0) text += ":" + std::to_string(location_.line);
+        if (location_.line > 0)
+            text += ":" + std::to_string(location_.line);
         text += ": ";
     }
-    if (!location_.key.empty()) text += location_.key + ": ";
+    if (!location_.key.empty())
+        text += location_.key + ": ";
     text += what();
-    if (!hint_.empty()) text += " (hint: " + hint_ + ")";
+    if (!hint_.empty())
+        text += " (hint: " + hint_ + ")";
     return text;
 }
 
@@ -28,8 +31,10 @@ ErrorList::ErrorList(std::vector<Error> errors)
     : Error(std::to_string(errors.size()) + " errors"), errors_(std::move(errors)) {}
 
 void throwIfAny(const std::vector<Error>& errors) {
-    if (errors.size() == 1) throw errors.front();
-    if (errors.size() > 1) throw ErrorList(errors);
+    if (errors.size() == 1)
+        throw errors.front();
+    if (errors.size() > 1)
+        throw ErrorList(errors);
 }
 
 }  // namespace twoliter

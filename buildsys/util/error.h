@@ -18,14 +18,14 @@ struct Location {
 // at. what() is the bare message; describe() is the one-line form the CLI
 // prints: "file:line: key: message (hint: ...)".
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(std::string message, Location location = {}, std::string hint = {});
 
     const Location& location() const { return location_; }
     const std::string& hint() const { return hint_; }
     std::string describe() const;
 
-private:
+  private:
     Location location_;
     std::string hint_;
 };
@@ -37,11 +37,11 @@ namespace twoliter {
 // Several independent errors of one phase, reported together before the run
 // stops (a user fixes them all at once instead of one per run).
 class ErrorList : public Error {
-public:
+  public:
     explicit ErrorList(std::vector<Error> errors);
     const std::vector<Error>& errors() const { return errors_; }
 
-private:
+  private:
     std::vector<Error> errors_;
 };
 

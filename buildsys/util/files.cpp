@@ -18,7 +18,8 @@ namespace twoliter {
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(std::string("cannot read file: ") + std::strerror(errno), {path});
+    if (!in)
+        throw Error(std::string("cannot read file: ") + std::strerror(errno), {path});
     std::ostringstream content;
     content << in.rdbuf();
     return content.str();
@@ -26,7 +27,8 @@ std::string readFile(const std::string& path) {
 
 std::optional<std::string> readFileIfExists(const std::string& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) return std::nullopt;
+    if (!fs::exists(path, ec))
+        return std::nullopt;
     return readFile(path);
 }
 
@@ -35,7 +37,8 @@ void writeAll(int fd, const std::string& content, const std::string& path) {
     size_t written = 0;
     while (written < content.size()) {
         ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0) {
             int saved = errno;
             ::close(fd);
@@ -49,10 +52,12 @@ void writeAll(int fd, const std::string& content, const std::string& path) {
 void writeFileAtomic(const std::string& path, const std::string& content) {
     fs::path target(path);
     std::error_code ec;
-    if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+    if (target.has_parent_path())
+        fs::create_directories(target.parent_path(), ec);
     std::string temporary = path + ".tmp-" + std::to_string(::getpid());
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(std::string("cannot create file: ") + std::strerror(errno), {temporary});
+    if (fd < 0)
+        throw Error(std::string("cannot create file: ") + std::strerror(errno), {temporary});
     writeAll(fd, content, temporary);
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         throw Error(std::string("cannot write file: ") + std::strerror(errno), {temporary});
@@ -83,7 +88,8 @@ std::vector<std::string> listSubdirectories(const std::string& dir) {
     std::vector<std::string> names;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->is_directory(ec)) names.push_back(it->path().filename().string());
+        if (it->is_directory(ec))
+            names.push_back(it->path().filename().string());
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -91,13 +97,15 @@ std::vector<std::string> listSubdirectories(const std::string& dir) {
 
 std::string absolutePath(const std::string& path, const std::string& base) {
     fs::path p(path);
-    if (p.is_relative()) p = fs::path(base) / p;
+    if (p.is_relative())
+        p = fs::path(base) / p;
     return p.lexically_normal().string();
 }
 
 std::string relativePath(const std::string& target, const std::string& base) {
     fs::path relative = fs::path(target).lexically_relative(base);
-    if (relative.empty() || *relative.begin() == "..") return target;
+    if (relative.empty() || *relative.begin() == "..")
+        return target;
     return relative.string();
 }
 

@@ -9,11 +9,21 @@ std::string jsonEscape(std::string_view text) {
     out.reserve(text.size() + 2);
     for (unsigned char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
             default:
                 if (c < 0x20) {
                     char buffer[8];
@@ -28,7 +38,8 @@ std::string jsonEscape(std::string_view text) {
 }
 
 void JsonWriter::newline() {
-    if (!pretty_) return;
+    if (!pretty_)
+        return;
     out_ += '\n';
     out_.append(hasItems_.size() * 2, ' ');
 }
@@ -38,8 +49,10 @@ void JsonWriter::beforeValue() {
         afterKey_ = false;
         return;
     }
-    if (hasItems_.empty()) return;
-    if (hasItems_.back()) out_ += ',';
+    if (hasItems_.empty())
+        return;
+    if (hasItems_.back())
+        out_ += ',';
     hasItems_.back() = true;
     newline();
 }
@@ -54,7 +67,8 @@ JsonWriter& JsonWriter::beginObject() {
 void JsonWriter::close(char bracket) {
     bool any = hasItems_.back();
     hasItems_.pop_back();
-    if (any) newline();
+    if (any)
+        newline();
     out_ += bracket;
 }
 
@@ -102,7 +116,8 @@ JsonWriter& JsonWriter::value(bool flag) {
 
 JsonWriter& JsonWriter::stringArray(const std::vector<std::string>& items) {
     beginArray();
-    for (const auto& item : items) value(item);
+    for (const auto& item : items)
+        value(item);
     return endArray();
 }
 

@@ -11,7 +11,7 @@ namespace twoliter {
 // caller is responsible for balanced begin/end calls; keys are only valid
 // directly inside an object.
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(bool pretty = true) : pretty_(pretty) {}
 
     JsonWriter& beginObject();
@@ -27,7 +27,7 @@ public:
 
     const std::string& str() const { return out_; }
 
-private:
+  private:
     void beforeValue();
     void newline();
     void close(char bracket);

@@ -10,7 +10,8 @@ std::vector<std::string> splitString(std::string_view text, char separator) {
     while (true) {
         size_t end = text.find(separator, start);
         parts.emplace_back(text.substr(start, end - start));
-        if (end == std::string_view::npos) break;
+        if (end == std::string_view::npos)
+            break;
         start = end + 1;
     }
     return parts;
@@ -19,7 +20,8 @@ std::vector<std::string> splitString(std::string_view text, char separator) {
 std::string joinStrings(const std::vector<std::string>& parts, std::string_view separator) {
     std::string joined;
     for (size_t i = 0; i < parts.size(); ++i) {
-        if (i > 0) joined += separator;
+        if (i > 0)
+            joined += separator;
         joined += parts[i];
     }
     return joined;
@@ -28,7 +30,8 @@ std::string joinStrings(const std::vector<std::string>& parts, std::string_view 
 std::string trimString(std::string_view text) {
     const char* space = " \t\r\n";
     size_t begin = text.find_first_not_of(space);
-    if (begin == std::string_view::npos) return {};
+    if (begin == std::string_view::npos)
+        return {};
     size_t end = text.find_last_not_of(space);
     return std::string(text.substr(begin, end - begin + 1));
 }
@@ -44,7 +47,8 @@ bool endsWith(std::string_view text, std::string_view suffix) {
 namespace {
 size_t editDistance(std::string_view a, std::string_view b) {
     std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
         size_t diagonal = row[0];
         row[0] = i;

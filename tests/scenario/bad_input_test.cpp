@@ -24,10 +24,12 @@ std::string checkProject(const std::string& root) {
         options.sdkPath = testing::sampleSdk();
         Planner planner(project, options);
         planner.load();
-        for (const auto& variant : project.variants) planner.resolveVariant(variant.name);
+        for (const auto& variant : project.variants)
+            planner.resolveVariant(variant.name);
     } catch (const ErrorList& list) {
         std::string all;
-        for (const auto& error : list.errors()) all += error.describe() + "\n";
+        for (const auto& error : list.errors())
+            all += error.describe() + "\n";
         return all;
     } catch (const Error& error) {
         return error.describe();
@@ -57,7 +59,8 @@ TEST_CASE("every bad input gets its one clear error") {
             INFO("reported: " << reported);
             std::istringstream expected(readFile(corpus + "/" + name + "/expected"));
             for (std::string line; std::getline(expected, line);) {
-                if (!trimString(line).empty()) CHECK_THAT(reported, Catch::Contains(line));
+                if (!trimString(line).empty())
+                    CHECK_THAT(reported, Catch::Contains(line));
             }
         }
     }

@@ -16,7 +16,8 @@ namespace {
 
 std::vector<std::string> imageNames(const BuildPlan& plan) {
     std::vector<std::string> names;
-    for (const auto& package : plan.imagePackages) names.push_back(package.name);
+    for (const auto& package : plan.imagePackages)
+        names.push_back(package.name);
     return names;
 }
 
@@ -27,7 +28,8 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
 std::vector<std::string> planned(const Planner& planner, const BuildPlan& plan) {
     std::vector<std::string> names;
     for (const auto& level : plan.levels) {
-        for (size_t index : level) names.push_back(planner.project().packages[index].packageName);
+        for (size_t index : level)
+            names.push_back(planner.project().packages[index].packageName);
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -50,7 +52,8 @@ struct SampleFixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(SampleFixture, "the sample project loads and its Cargo edges agree with its specs") {
+TEST_CASE_METHOD(SampleFixture,
+                 "the sample project loads and its Cargo edges agree with its specs") {
     CHECK(project.variants.size() == 5);
     CHECK(project.kits.size() == 1);
     Planner planner(project, options());
@@ -84,7 +87,8 @@ TEST_CASE_METHOD(SampleFixture, "each variant selects its own packages through m
     CHECK(path.back().to == "bottlerocket-ecs-agent");
 }
 
-TEST_CASE_METHOD(SampleFixture, "a variant plan holds exactly the packages its image and build roots need") {
+TEST_CASE_METHOD(SampleFixture,
+                 "a variant plan holds exactly the packages its image and build roots need") {
     Planner planner(project, options());
     planner.load();
     BuildPlan plan = planner.planVariant("aws-ecs-2");
@@ -95,7 +99,8 @@ TEST_CASE_METHOD(SampleFixture, "a variant plan holds exactly the packages its i
     // Every package comes after the packages its build needs.
     std::map<size_t, size_t> levelOf;
     for (size_t level = 0; level < plan.levels.size(); ++level) {
-        for (size_t index : plan.levels[level]) levelOf[index] = level;
+        for (size_t index : plan.levels[level])
+            levelOf[index] = level;
     }
     for (const auto& [index, level] : levelOf) {
         for (size_t dependency : planner.packages()[index].buildDependencies) {
@@ -131,7 +136,8 @@ TEST_CASE_METHOD(SampleFixture, "an unchanged tree is not parsed again, a change
     CHECK(edited.specCacheHits() == project.packages.size() - 1);
 }
 
-TEST_CASE_METHOD(SampleFixture, "a Cargo edge the specs do not need, and one they need but Cargo lacks") {
+TEST_CASE_METHOD(SampleFixture,
+                 "a Cargo edge the specs do not need, and one they need but Cargo lacks") {
     std::string manifest = dir.path() + "/packages/runc/Cargo.toml";
     std::string text = readFile(manifest);
     size_t at = text.find("libcap = ");
@@ -145,8 +151,10 @@ TEST_CASE_METHOD(SampleFixture, "a Cargo edge the specs do not need, and one the
     planner.load();
     auto lines = describeDisagreements(planner);
     REQUIRE(lines.size() == 2);
-    CHECK(lines[0] == "packages/runc/Cargo.toml: build-dependencies: BuildRequires of runc need "
-                      "libcap, which Cargo.toml does not declare");
-    CHECK(lines[1] == "packages/runc/Cargo.toml: build-dependencies: declares kernel-6.1, which "
-                      "no BuildRequires of runc needs");
+    CHECK(lines[0] ==
+          "packages/runc/Cargo.toml: build-dependencies: BuildRequires of runc need "
+          "libcap, which Cargo.toml does not declare");
+    CHECK(lines[1] ==
+          "packages/runc/Cargo.toml: build-dependencies: declares kernel-6.1, which "
+          "no BuildRequires of runc needs");
 }

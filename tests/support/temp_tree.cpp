@@ -12,7 +12,8 @@ namespace twoliter::testing {
 TempDir::TempDir() {
     const char* base = std::getenv("TMPDIR");
     std::string pattern = std::string(base && *base ? base : "/tmp") + "/twoliter-test-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }
 
@@ -26,7 +27,8 @@ void copyTree(const std::string& from, const std::string& to) {
     for (const auto& entry : fs::directory_iterator(from)) {
         fs::path target = fs::path(to) / entry.path().filename();
         if (entry.is_directory()) {
-            if (entry.path().filename() == "build") continue;
+            if (entry.path().filename() == "build")
+                continue;
             copyTree(entry.path().string(), target.string());
         } else {
             fs::copy(entry.path(), target, fs::copy_options::overwrite_existing);
@@ -41,8 +43,12 @@ void writeTreeFile(const std::string& root, const std::string& relative,
     std::ofstream(path, std::ios::binary) << content;
 }
 
-std::string sourceDir() { return TWOLITER_SOURCE_DIR; }
-std::string sampleSdk() { return sourceDir() + "/sdk"; }
+std::string sourceDir() {
+    return TWOLITER_SOURCE_DIR;
+}
+std::string sampleSdk() {
+    return sourceDir() + "/sdk";
+}
 
 void copySampleProject(const std::string& dir) {
     for (const char* file : {"Twoliter.toml", "Release.toml", "Cargo.toml"}) {

@@ -65,8 +65,8 @@ partition-plan = "unified"
 uefi-secure-boot = true
 in-place-updates = false
 )");
-    auto variant = *readCargoManifest(dir.path() + "/variants/vmware-k8s-1.31/Cargo.toml", "x")
-                        .variant;
+    auto variant =
+        *readCargoManifest(dir.path() + "/variants/vmware-k8s-1.31/Cargo.toml", "x").variant;
     CHECK(variant.name == "vmware-k8s-1.31");
     CHECK(variant.cargoName == "vmware-k8s-1_31");
     CHECK(variant.imageFormat == ImageFormat::Vmdk);
@@ -100,8 +100,7 @@ serde = "1"
 [dependencies]
 microcode = { path = "../../packages/microcode" }
 )");
-    auto package =
-        *readCargoManifest(dir.path() + "/packages/kernel-6.1/Cargo.toml", "x").package;
+    auto package = *readCargoManifest(dir.path() + "/packages/kernel-6.1/Cargo.toml", "x").package;
     CHECK(package.packageName == "kernel-6.1");
     CHECK(package.cargoName == "kernel-6_1");
     REQUIRE(package.externalFiles.size() == 2);
@@ -127,9 +126,11 @@ glibc = { path = "../glibc" }
     writeTreeFile(dir.path(), "a/Cargo.toml", "[package]\nname = \"a\"\n" + body);
     writeTreeFile(dir.path(), "b/Cargo.toml",
                   "# a comment\n[package]\nname = \"a\"\nedition = \"2018\"\n" + body);
-    writeTreeFile(dir.path(), "c/Cargo.toml", "[package]\nname = \"a\"\n" + body + "libz = { path = \"../libz\" }\n");
+    writeTreeFile(dir.path(), "c/Cargo.toml",
+                  "[package]\nname = \"a\"\n" + body + "libz = { path = \"../libz\" }\n");
     auto digest = [&](const char* name) {
-        return readCargoManifest(dir.path() + "/" + name + "/Cargo.toml", "x").package->metadataDigest;
+        return readCargoManifest(dir.path() + "/" + name + "/Cargo.toml", "x")
+            .package->metadataDigest;
     };
     CHECK(digest("a") == digest("b"));
     CHECK(digest("a") != digest("c"));
@@ -207,7 +208,8 @@ registry = "localhost:5000"
     CHECK(repo.signingKeys->fields.at("path") == "keys/default.pem");
     CHECK(repo.rootKeyThreshold == 1);
     CHECK(infra.awsRegions == std::vector<std::string>{"us-west-2"});
-    writeTreeFile(dir.path(), "Bad.toml", "[repo.default]\nroot_role_url = \"file:///root.json\"\n");
+    writeTreeFile(dir.path(), "Bad.toml",
+                  "[repo.default]\nroot_role_url = \"file:///root.json\"\n");
     CHECK(describeFailure([&] { readInfraConfig(dir.path() + "/Bad.toml", "Infra.toml"); }) ==
           "Infra.toml:1: repo.default.root_role_sha512: root_role_url and root_role_sha512 must "
           "be given together");
@@ -215,9 +217,11 @@ registry = "localhost:5000"
 
 TEST_CASE("malformed manifests name file, line and key") {
     TempDir dir;
-    writeTreeFile(dir.path(), "Cargo.toml", "[package]\nname = \"x\"\n[package.metadata.build-kit]\n");
-    CHECK(describeFailure([&] { readCargoManifest(dir.path() + "/Cargo.toml", "kits/x/Cargo.toml"); }) ==
-          "kits/x/Cargo.toml:3: package.metadata.build-kit.vendor: missing required key");
+    writeTreeFile(dir.path(), "Cargo.toml",
+                  "[package]\nname = \"x\"\n[package.metadata.build-kit]\n");
+    CHECK(describeFailure([&] {
+              readCargoManifest(dir.path() + "/Cargo.toml", "kits/x/Cargo.toml");
+          }) == "kits/x/Cargo.toml:3: package.metadata.build-kit.vendor: missing required key");
     writeTreeFile(dir.path(), "Cargo.toml", "[package]\nname = 3\n");
     CHECK(describeFailure([&] { readCargoManifest(dir.path() + "/Cargo.toml", "C"); }) ==
           "C:2: package.name: expected a string, found an integer");

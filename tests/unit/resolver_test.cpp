@@ -13,16 +13,20 @@ namespace {
 const std::string kPrefix = "bottlerocket-";
 
 BinaryPackage binary(const std::string& name, std::vector<std::string> requires = {},
-                     std::vector<std::string> provides = {}, std::vector<std::string> conflicts = {}) {
+                     std::vector<std::string> provides = {},
+                     std::vector<std::string> conflicts = {}) {
     BinaryPackage package;
     package.name = kPrefix + name;
     package.version = "1.0";
     package.release = "1";
     package.arch = "x86_64";
     package.producesRpm = true;
-    for (const auto& text : requires) package.runtimeRequires.push_back({text, 0, ""});
-    for (const auto& text : provides) package.provides.push_back({text, 0, ""});
-    for (const auto& text : conflicts) package.conflicts.push_back({text, 0, ""});
+    for (const auto& text : requires)
+        package.runtimeRequires.push_back({text, 0, ""});
+    for (const auto& text : provides)
+        package.provides.push_back({text, 0, ""});
+    for (const auto& text : conflicts)
+        package.conflicts.push_back({text, 0, ""});
     return package;
 }
 
@@ -34,7 +38,8 @@ PackageSpec spec(const std::string& name, std::vector<BinaryPackage> binaries,
     parsed.version = "1.0";
     parsed.release = "1";
     parsed.binaries = std::move(binaries);
-    for (const auto& text : buildRequires) parsed.buildRequires.push_back({text, 0, ""});
+    for (const auto& text : buildRequires)
+        parsed.buildRequires.push_back({text, 0, ""});
     return parsed;
 }
 
@@ -49,7 +54,8 @@ VariantManifest variant(const std::string& name, std::vector<std::string> includ
 
 std::vector<std::string> names(const std::vector<ResolvedPackage>& packages) {
     std::vector<std::string> result;
-    for (const auto& package : packages) result.push_back(package.name.substr(kPrefix.size()));
+    for (const auto& package : packages)
+        result.push_back(package.name.substr(kPrefix.size()));
     return result;
 }
 
@@ -61,17 +67,18 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 std::vector<PackageSpec> sampleSpecs() {
     return {
         spec("glibc", {binary("glibc"), binary("glibc-devel", {kPrefix + "glibc"})}),
-        spec("containerd",
-             {binary("containerd", {kPrefix + "containerd(binaries)"}),
-              binary("containerd-bin",
-                     {"(" + kPrefix + "image-feature(no-fips) and " + kPrefix + "containerd)"},
-                     {kPrefix + "containerd(binaries)"},
-                     {"(" + kPrefix + "image-feature(fips) or " + kPrefix + "containerd-fips-bin)"}),
-              binary("containerd-fips-bin",
-                     {"(" + kPrefix + "image-feature(fips) and " + kPrefix + "containerd)"},
-                     {kPrefix + "containerd(binaries)"},
-                     {"(" + kPrefix + "image-feature(no-fips) or " + kPrefix + "containerd-bin)"})},
-             {kPrefix + "glibc-devel", "gcc"}),
+        spec(
+            "containerd",
+            {binary("containerd", {kPrefix + "containerd(binaries)"}),
+             binary("containerd-bin",
+                    {"(" + kPrefix + "image-feature(no-fips) and " + kPrefix + "containerd)"},
+                    {kPrefix + "containerd(binaries)"},
+                    {"(" + kPrefix + "image-feature(fips) or " + kPrefix + "containerd-fips-bin)"}),
+             binary("containerd-fips-bin",
+                    {"(" + kPrefix + "image-feature(fips) and " + kPrefix + "containerd)"},
+                    {kPrefix + "containerd(binaries)"},
+                    {"(" + kPrefix + "image-feature(no-fips) or " + kPrefix + "containerd-bin)"})},
+            {kPrefix + "glibc-devel", "gcc"}),
         spec("ecs-agent", {binary("ecs-agent")}, {kPrefix + "glibc-devel"}),
         spec("os",
              {binary("os", {"(" + kPrefix + "ecs-agent if " + kPrefix + "variant-family(aws-ecs))",
@@ -134,14 +141,17 @@ TEST_CASE("a variant naming a package nobody provides is refused") {
 TEST_CASE("local packages take priority over kits, earlier kits over later ones") {
     Resolver resolver(Arch::X86_64, kPrefix);
     resolver.addLocalSpecs({spec("os", {binary("os", {kPrefix + "runc", kPrefix + "login"})})});
-    resolver.addKitSpecs("core-kit", {spec("runc", {binary("runc")}), spec("login", {binary("login")})});
-    resolver.addKitSpecs("extra-kit", {spec("runc", {binary("runc")}), spec("login2", {binary("login")})});
+    resolver.addKitSpecs("core-kit",
+                         {spec("runc", {binary("runc")}), spec("login", {binary("login")})});
+    resolver.addKitSpecs("extra-kit",
+                         {spec("runc", {binary("runc")}), spec("login2", {binary("login")})});
     auto image = resolver.resolveVariant(variant("metal-dev", {"os"}));
     for (const auto& package : image) {
         if (package.name == kPrefix + "runc" || package.name == kPrefix + "login") {
             CHECK(package.repository == "core-kit");
         }
-        if (package.name == kPrefix + "os") CHECK(package.origin == PackageOrigin::Local);
+        if (package.name == kPrefix + "os")
+            CHECK(package.origin == PackageOrigin::Local);
     }
     Resolver overriding(Arch::X86_64, kPrefix);
     overriding.addLocalSpecs({spec("runc", {binary("runc")})});
@@ -178,11 +188,11 @@ TEST_CASE("arch-specific and noarch packages resolve on their arch only") {
 
 TEST_CASE("a failed variant names the deepest unsatisfiable requirement") {
     Resolver resolver(Arch::X86_64, kPrefix);
-    resolver.addLocalSpecs({spec("release", {binary("release", {kPrefix + "early-boot-config"})}),
-                            spec("early-boot-config",
-                                 {binary("early-boot-config",
-                                         {"(" + kPrefix + "early-boot-config-metal if " + kPrefix +
-                                          "variant-platform(metal))"})})});
+    resolver.addLocalSpecs(
+        {spec("release", {binary("release", {kPrefix + "early-boot-config"})}),
+         spec("early-boot-config",
+              {binary("early-boot-config", {"(" + kPrefix + "early-boot-config-metal if " +
+                                            kPrefix + "variant-platform(metal))"})})});
     CHECK_THROWS_WITH(resolver.resolveVariant(variant("metal-dev", {"release"})),
                       Catch::Contains("early-boot-config-metal"));
 }

@@ -67,7 +67,8 @@ Summary: Never built: no files section
 
 const PackageSpec& only(const std::vector<SpecParseOutcome>& outcomes) {
     REQUIRE(outcomes.size() == 1);
-    if (outcomes[0].error) FAIL(outcomes[0].error->describe());
+    if (outcomes[0].error)
+        FAIL(outcomes[0].error->describe());
     return outcomes[0].spec;
 }
 
@@ -95,11 +96,11 @@ TEST_CASE("specs parse with SDK macros: names, versions, subpackages, dependenci
     auto& requires = built[0]->runtimeRequires;
     REQUIRE(requires.size() == 2);
     CHECK(requires[0].isRich());
-    CHECK(requires[0].name ==
-          "(bottlerocket-ecs-agent if bottlerocket-variant-family(aws-ecs))");
+    CHECK(requires[0].name == "(bottlerocket-ecs-agent if bottlerocket-variant-family(aws-ecs))");
     CHECK(requires[1].text() == "bottlerocket-containerd(binaries)");
     CHECK(built[1]->conflicts.at(0).isRich());
-    CHECK(spec.sources == std::vector<std::string>{"containerd-1.7.20.tar.gz", "containerd.service"});
+    CHECK(spec.sources ==
+          std::vector<std::string>{"containerd-1.7.20.tar.gz", "containerd.service"});
     CHECK(spec.patches == std::vector<std::string>{"0001-fix.patch"});
 }
 
@@ -115,14 +116,15 @@ TEST_CASE("arch macros come from the SDK's arch file") {
 
 TEST_CASE("%global definitions of one spec do not leak into the next") {
     TempDir dir;
-    writeTreeFile(dir.path(), "one.spec",
-                  "%global leaked yes\nName: one\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n"
-                  "%description\n%files\n");
+    writeTreeFile(
+        dir.path(), "one.spec",
+        "%global leaked yes\nName: one\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n"
+        "%description\n%files\n");
     writeTreeFile(dir.path(), "two.spec",
                   "Name: two\nVersion: 1\nRelease: 1%{?leaked:.leaked}\nSummary: s\nLicense: MIT\n"
                   "%description\n%files\n");
-    auto outcomes = parseSpecs(sampleContext(),
-                               {{dir.path() + "/one.spec", "one"}, {dir.path() + "/two.spec", "two"}}, 1);
+    auto outcomes = parseSpecs(
+        sampleContext(), {{dir.path() + "/one.spec", "one"}, {dir.path() + "/two.spec", "two"}}, 1);
     REQUIRE(outcomes.size() == 2);
     CHECK(outcomes[1].spec.release == "1");
 }
@@ -131,8 +133,9 @@ TEST_CASE("a spec that does not parse reports file and line; the others still pa
     TempDir dir;
     writeTreeFile(dir.path(), "bad.spec", "Name: bad\nVersion: 1\nRelease: 1\nBogus: x\n");
     writeTreeFile(dir.path(), "good.spec", kSpec);
-    auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/bad.spec", "packages/bad/bad.spec"},
-                                                 {dir.path() + "/good.spec", "good.spec"}},
+    auto outcomes = parseSpecs(sampleContext(),
+                               {{dir.path() + "/bad.spec", "packages/bad/bad.spec"},
+                                {dir.path() + "/good.spec", "good.spec"}},
                                2);
     REQUIRE(outcomes[0].error);
     CHECK(outcomes[0].error->describe() ==
@@ -175,7 +178,8 @@ TEST_CASE("SDK layouts: source tree, root filesystem, single file") {
     writeTreeFile(dir.path(), "tree/provides", "# host tools\ngit\n\ncmake  # build system\n");
     Sdk tree{dir.path() + "/tree"};
     CHECK(tree.macroFiles(Arch::X86_64) ==
-          std::vector<std::string>{dir.path() + "/tree/macros/x86_64", dir.path() + "/tree/macros/shared"});
+          std::vector<std::string>{dir.path() + "/tree/macros/x86_64",
+                                   dir.path() + "/tree/macros/shared"});
     CHECK(tree.provides() == std::vector<std::string>{"git", "cmake"});
     CHECK_THROWS_WITH(tree.macroFiles(Arch::Aarch64), Catch::Contains("no RPM macros for aarch64"));
     writeTreeFile(dir.path(), "root/usr/lib/rpm/platform/aarch64-bottlerocket/macros", "x");
@@ -195,16 +199,18 @@ TEST_CASE("an empty %files section still produces an RPM, wherever it stands") {
     auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/f.spec", "f"}}, 1);
     const PackageSpec& spec = only(outcomes);
     std::vector<std::string> built;
-    for (const BinaryPackage* binary : spec.builtBinaries()) built.push_back(binary->name);
+    for (const BinaryPackage* binary : spec.builtBinaries())
+        built.push_back(binary->name);
     std::sort(built.begin(), built.end());
     CHECK(built == std::vector<std::string>{"main", "main-devel", "main-listed", "other"});
 }
 
 TEST_CASE("what shell macros print while a spec parses is kept, not lost on the terminal") {
     TempDir dir;
-    writeTreeFile(dir.path(), "s.spec",
-                  "%global rev %(echo abc; echo 'noise from the spec' >&2)\n"
-                  "Name: s\nVersion: 1\nRelease: %{rev}\nSummary: s\nLicense: MIT\n%description\n%files\n");
+    writeTreeFile(
+        dir.path(), "s.spec",
+        "%global rev %(echo abc; echo 'noise from the spec' >&2)\n"
+        "Name: s\nVersion: 1\nRelease: %{rev}\nSummary: s\nLicense: MIT\n%description\n%files\n");
     auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/s.spec", "s"}}, 1);
     const PackageSpec& spec = only(outcomes);
     CHECK(spec.release == "abc");

@@ -16,7 +16,8 @@ TEST_CASE("sha256 matches the standard test vector") {
 }
 
 TEST_CASE("length-prefixed fields keep field boundaries") {
-    CHECK(Sha256().addField("ab").addField("c").hex() != Sha256().addField("a").addField("bc").hex());
+    CHECK(Sha256().addField("ab").addField("c").hex() !=
+          Sha256().addField("a").addField("bc").hex());
 }
 
 TEST_CASE("binary records round-trip and reject truncation") {
