@@ -198,9 +198,9 @@ void addCheckCommand(CLI::App& app, GlobalOptions& options) {
             edges += planner.packages()[i].buildDependencies.size();
         }
         std::cout << "ok: " << project.packages.size() << " packages (" << rpms << " RPMs, "
-                  << edges << " build edges), " << variants << " variants and "
-                  << project.kits.size() << " kits checked for " << archName(planner.arch())
-                  << "\n";
+                  << edges << " build edges), " << variants << " variants, " << project.kits.size()
+                  << " local and " << project.config.kits.size() << " external kits checked for "
+                  << archName(planner.arch()) << "\n";
         if (*strict && !planner.disagreements().empty()) {
             throw Error(std::to_string(planner.disagreements().size()) +
                         " Cargo/spec dependency disagreements (see warnings above)");

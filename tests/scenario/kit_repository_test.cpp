@@ -1,0 +1,87 @@
+// Kits as RPM repositories: real RPMs made with rpmbuild, real repodata made
+// with createrepo_c, read by the resolver with kit priority rules.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "build/planner.h"
+#include "support/temp_tree.h"
+#include "util/files.h"
+
+using namespace twoliter;
+using twoliter::testing::TempDir;
+using twoliter::testing::writeTreeFile;
+
+namespace {
+
+void run(const std::string& command) {
+    INFO(command);
+    REQUIRE(std::system((command + " >/dev/null 2>&1").c_str()) == 0);
+}
+
+// A noarch RPM named bottlerocket-<name> built from a generated spec.
+void buildRpm(const std::string& work, const std::string& name, const std::string& version,
+              const std::string& output) {
+    writeTreeFile(work, name + ".spec",
+                  "Name: bottlerocket-" + name + "\nVersion: " + version +
+                      "\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n"
+                      "%description\nd\n%files\n");
+    run("rpmbuild -bb --define '_topdir " + work + "/top' --define '_rpmdir " + output + "' " +
+        work + "/" + name + ".spec");
+}
+
+struct KitFixture {
+    TempDir dir;
+    std::string kitRepo;
+    KitFixture() {
+        testing::copyTree(testing::sourceDir() + "/tests/data/mini-project", dir.path());
+        std::string config = readFile(dir.path() + "/Twoliter.toml");
+        writeFileAtomic(dir.path() + "/Twoliter.toml",
+                        config + "\n[[kit]]\nname = \"extra-kit\"\nversion = \"1.0.0\"\nvendor = \"mini\"\n");
+        kitRepo = dir.path() + "/build/external-kits/mini/extra-kit/x86_64";
+    }
+    void publishKit() {
+        std::string work = dir.path() + "/rpmwork";
+        buildRpm(work, "extra", "3.0", kitRepo + "/Packages");
+        buildRpm(work, "base", "9.0", kitRepo + "/Packages");  // shadowed by the local base
+        run("createrepo_c " + kitRepo);
+    }
+    Project project;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(KitFixture, "kit packages come from repodata, and local packages win over them") {
+    publishKit();
+    writeTreeFile(dir.path(), "variants/metal-dev/Cargo.toml",
+                  "[package]\nname = \"metal-dev\"\nversion = \"0.1.0\"\n"
+                  "[package.metadata.build-variant]\nincluded-packages = [\"tool\", \"extra\"]\n");
+    project = loadProject(dir.path());
+    PlannerOptions options;
+    options.sdkPath = testing::sampleSdk();
+    Planner planner(project, options);
+    planner.load();
+    BuildPlan plan = planner.planVariant("metal-dev");
+    bool sawExtra = false;
+    for (const auto& package : plan.imagePackages) {
+        if (package.name == "bottlerocket-extra") {
+            sawExtra = true;
+            CHECK(package.repository == "extra-kit");
+            CHECK(package.evr == "3.0-1");
+        }
+        if (package.name == "bottlerocket-base") {
+            CHECK(package.origin == PackageOrigin::Local);
+            CHECK(package.evr == "1.0-1");
+        }
+    }
+    CHECK(sawExtra);
+    CHECK(plan.packageCount() == 2);  // only local packages are built
+}
+
+TEST_CASE_METHOD(KitFixture, "a kit that is neither fetched nor given as source is a clear error") {
+    project = loadProject(dir.path());
+    PlannerOptions options;
+    options.sdkPath = testing::sampleSdk();
+    Planner planner(project, options);
+    CHECK_THROWS_WITH(planner.load(), Catch::Contains("kit 'extra-kit' is not available for x86_64"));
+}
