@@ -58,6 +58,12 @@ PlannerOptions plannerOptions(const GlobalOptions& options, const Project& proje
             source.substr(0, equals),
             absolutePath(source.substr(equals + 1), std::filesystem::current_path().string()));
     }
+    if (::isatty(STDERR_FILENO)) {
+        planner.specProgress = [](size_t parsed, size_t total) {
+            std::cerr << "\r\033[Kparsing specs [" << parsed << "/" << total << "]"
+                      << (parsed == total ? "\r\033[K" : "") << std::flush;
+        };
+    }
     unsigned cores = std::thread::hardware_concurrency();
     planner.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(cores ? cores : 2);
     return planner;

@@ -55,7 +55,8 @@ void Planner::loadSpecs() {
         osPrefix_ = "bottlerocket-";
     SpecCache cache(specCachePath(project_, options_.arch));
     std::vector<Error> errors;
-    specs_ = loadProjectSpecs(project_, context, cache, options_.jobs, errors);
+    specs_ =
+        loadProjectSpecs(project_, context, cache, options_.jobs, errors, options_.specProgress);
     cacheHits_ = cache.hits();
     cache.save();
     throwIfAny(errors);
@@ -280,7 +281,23 @@ std::vector<ResolvedPackage> Planner::resolveVariant(const std::string& name) {
 std::vector<DependencyStep> Planner::explain(const std::string& variantName,
                                              const std::string& package) {
     resolveVariant(variantName);
-    return resolver_->explain(variant(variantName), package);
+    try {
+        return resolver_->explain(variant(variantName), package);
+    } catch (const Error&) {
+        // A local source package name ("kubernetes-1.31"): explain the first
+        // of its RPMs that the image holds.
+        const PackageManifest* local = project_.findPackage(package);
+        if (!local)
+            throw;
+        size_t index = static_cast<size_t>(local - project_.packages.data());
+        for (const BinaryPackage* binary : specs_[index].builtBinaries()) {
+            try {
+                return resolver_->explain(variant(variantName), binary->name);
+            } catch (const Error&) {
+            }
+        }
+        throw;
+    }
 }
 
 BuildPlan Planner::planFor(std::string kind, std::string target, const std::vector<size_t>& roots) {

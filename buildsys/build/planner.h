@@ -9,6 +9,7 @@
 #include "project/project.h"
 #include "solve/resolver.h"
 #include "spec/package_spec.h"
+#include "spec/spec_parser.h"
 
 namespace twoliter {
 
@@ -19,6 +20,8 @@ struct PlannerOptions {
     // (kit name, project root). Useful before a kit is published.
     std::vector<std::pair<std::string, std::string>> kitSources;
     int jobs = 2;
+    // Called while specs are parsed (not for cached ones): (parsed, total).
+    ParseProgress specProgress;
 };
 
 // A local package as the planner sees it.

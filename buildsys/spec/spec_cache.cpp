@@ -78,7 +78,8 @@ void SpecCache::save() {
 }
 
 std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroContext& context,
-                                          SpecCache& cache, int jobs, std::vector<Error>& errors) {
+                                          SpecCache& cache, int jobs, std::vector<Error>& errors,
+                                          const ParseProgress& progress) {
     std::string contextDigest = context.digest();
     std::vector<PackageSpec> specs(project.packages.size());
     std::vector<SpecParseRequest> requests;
@@ -96,7 +97,7 @@ std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroCon
         requestPackage.push_back(i);
         requestKey.push_back(key);
     }
-    std::vector<SpecParseOutcome> outcomes = parseSpecs(context, requests, jobs);
+    std::vector<SpecParseOutcome> outcomes = parseSpecs(context, requests, jobs, progress);
     for (size_t r = 0; r < outcomes.size(); ++r) {
         if (outcomes[r].error) {
             errors.push_back(*outcomes[r].error);

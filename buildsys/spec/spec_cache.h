@@ -43,6 +43,7 @@ class SpecCache {
 // (jobs at once) otherwise. Every spec that fails to parse is reported in
 // errors; its entry is then left default-constructed.
 std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroContext& context,
-                                          SpecCache& cache, int jobs, std::vector<Error>& errors);
+                                          SpecCache& cache, int jobs, std::vector<Error>& errors,
+                                          const ParseProgress& progress = {});
 
 }  // namespace twoliter

@@ -301,7 +301,8 @@ int pumpOutputs(std::vector<RunningParse>& running) {
 }  // namespace
 
 std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
-                                         const std::vector<SpecParseRequest>& requests, int jobs) {
+                                         const std::vector<SpecParseRequest>& requests, int jobs,
+                                         const ParseProgress& progress) {
     std::vector<SpecParseOutcome> outcomes(requests.size());
     if (requests.empty())
         return outcomes;
@@ -319,6 +320,8 @@ std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
         RunningParse finished = std::move(running[static_cast<size_t>(done)]);
         running.erase(running.begin() + done);
         outcomes[finished.index] = finish(requests[finished.index], finished);
+        if (progress)
+            progress(next - running.size(), requests.size());
     }
     return outcomes;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,8 +39,11 @@ struct SpecParseOutcome {
 // leave definitions behind, so no parse may see another's state, and a crash
 // in rpm fails one spec instead of the tool. Outcomes come back in request
 // order; a spec that does not parse gets an error naming file and line.
+// progress, when set, is called after each spec with (parsed so far, total).
+using ParseProgress = std::function<void(size_t, size_t)>;
 std::vector<SpecParseOutcome> parseSpecs(const MacroContext& context,
-                                         const std::vector<SpecParseRequest>& requests, int jobs);
+                                         const std::vector<SpecParseRequest>& requests, int jobs,
+                                         const ParseProgress& progress = {});
 
 // rpmExpand of text in the context, e.g. "%{?_cross_os}".
 std::string expandMacros(const MacroContext& context, const std::string& text);

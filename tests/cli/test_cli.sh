@@ -2,8 +2,8 @@
 # The twoliter command line as a user runs it: exit codes, messages, formats.
 # Usage: test_cli.sh TWOLITER SOURCE_DIR
 set -u
-twoliter=$1
-source_dir=$2
+twoliter=$(realpath "$1")
+source_dir=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -30,7 +30,7 @@ cp -r "$source_dir"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kit
 cp -r "$source_dir"/tests/data/mini-project "$work"/mini
 
 cd "$work/packages/runc"  # commands find the project upwards
-expect 0 'ok: 17 packages' -- "$twoliter" check
+expect 0 'ok: 17 packages .*5 variants, 1 local and 0 external kits' -- "$twoliter" check
 cd "$work"
 expect 0 'Usage|usage' -- "$twoliter" --help
 expect 0 'build.*graph.*why.*check|graph' -- "$twoliter" --help
@@ -50,6 +50,7 @@ expect 0 '"runc" -> "libcap"|"runc" -> "glibc"' -- "$twoliter" graph --format do
 expect 0 '"critical-path"' -- "$twoliter" graph --format json
 expect 0 'open-vm-tools \[level 3\]' -- "$twoliter" graph --package open-vm-tools
 expect 0 'bottlerocket-ecs-agent-config -> bottlerocket-ecs-agent' -- "$twoliter" why aws-ecs-2 ecs-agent
+expect 0 'bottlerocket-kubelet-1.31' -- "$twoliter" why aws-k8s-1.31 kubernetes-1.31
 expect 1 "not part of variant aws-k8s-1.31" -- "$twoliter" why aws-k8s-1.31 ecs-agent
 expect 1 'no SDK at' -- "$twoliter" --sdk "$work/nowhere" check
 expect 1 'no Twoliter.toml found' -- "$twoliter" --project-path / check
