@@ -160,7 +160,8 @@ void checkLock(const Project& project) {
     }
     if (!sdkMatches || !kitsMatch) {
         throw Error("Twoliter.lock does not match the sdk and kits of Twoliter.toml", {lockName},
-                    "run 'twoliter update'");
+                    "regenerate the lock after changing [sdk] or [[kit]] ('twoliter update' is "
+                    "not supported yet)");
     }
 }
 
