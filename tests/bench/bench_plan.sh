@@ -82,6 +82,7 @@ for size in "${SIZES[@]}"; do
 done
 
 WORK="$(mktemp -d /tmp/bench-plan.XXXXXX)"
+# shellcheck disable=SC2317  # called through the trap
 cleanup() {
     if [ "$KEEP" = 1 ]; then
         echo "bench_plan.sh: kept $WORK" >&2
@@ -90,6 +91,15 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+# Run a private copy, so that a rebuild of the binary during the run cannot
+# change or break what is measured.
+ORIGINAL_BINARY="$BINARY"
+BINARY="$WORK/twoliter"
+if ! cp "$ORIGINAL_BINARY" "$BINARY" || ! "$BINARY" --version >/dev/null 2>&1; then
+    echo "bench_plan.sh: cannot run a copy of $ORIGINAL_BINARY" >&2
+    exit 2
+fi
 
 FAILURES=0
 declare -A FIGURE=()
@@ -124,27 +134,38 @@ else
     RSS_TOOL="python3"
 fi
 
-# run_once STDOUT STDERR CMD...: sets LAST_MS, LAST_RSS (KiB) and LAST_RC.
+# run_once STDOUT STDERR CMD...: sets LAST_MS (wall), LAST_CPU_MS (user + system
+# of the command and its children), LAST_RSS (KiB) and LAST_RC.
 run_once() {
     local out="$1" err="$2" rssfile="$WORK/rss.$$" start end
     shift 2
     rm -f "$rssfile"
     start=$(now_ns)
     if [ "$RSS_TOOL" = /usr/bin/time ]; then
-        /usr/bin/time -f %M -o "$rssfile" "$@" >"$out" 2>"$err"
+        /usr/bin/time -f '%M %U %S' -o "$rssfile" "$@" >"$out" 2>"$err"
         LAST_RC=$?
     else
-        python3 -c 'import resource, subprocess, sys
+        # Times the command itself, without python's own start.
+        python3 -c 'import resource, subprocess, sys, time
+before = resource.getrusage(resource.RUSAGE_CHILDREN)  # e.g. a pyenv shim
+start = time.perf_counter()
 rc = subprocess.call(sys.argv[2:])
+wall = (time.perf_counter() - start) * 1000
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    f.write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    f.write("%d %.3f %.3f %.1f\n" % (usage.ru_maxrss, usage.ru_utime - before.ru_utime,
+                                     usage.ru_stime - before.ru_stime, wall))
 sys.exit(rc)' "$rssfile" "$@" >"$out" 2>"$err"
         LAST_RC=$?
     fi
     end=$(now_ns)
     LAST_MS=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
-    LAST_RSS=$(tail -n 1 "$rssfile" 2>/dev/null | tr -dc '0-9')
-    [ -n "$LAST_RSS" ] || LAST_RSS=0
+    # /usr/bin/time puts "Command exited with non-zero status N" first.
+    local user sys wall
+    read -r LAST_RSS user sys wall < <(tail -n 1 "$rssfile" 2>/dev/null)
+    [ -n "${wall:-}" ] && LAST_MS="$wall"
+    [[ "${LAST_RSS:-}" =~ ^[0-9]+$ ]] || LAST_RSS=0
+    LAST_CPU_MS=$(awk -v u="${user:-0}" -v s="${sys:-0}" 'BEGIN { printf "%.0f", (u + s) * 1000 }')
 }
 
 # copy_sample DEST: the project files of the sample, so that its cache can be
@@ -162,7 +183,7 @@ copy_sample() {
 measure() {
     local label="$1" tree="$2" cmd="$3" cache="$4" runs="$5" i
     shift 5
-    local -a times=() rsses=()
+    local -a times=() rsses=() cpus=()
     local base="$WORK/$label.$cmd.$cache"
     if [ "$cache" = warm ]; then
         run_once "$base.prime.out" "$base.prime.err" "$BINARY" --project-path "$tree" "$@"
@@ -179,11 +200,13 @@ measure() {
             return 1
         fi
         times+=("$LAST_MS")
+        cpus+=("$LAST_CPU_MS")
         rsses+=("$LAST_RSS")
     done
     LAST_OUT="$base.$runs.out"
     LAST_ERR="$base.$runs.err"
     figure "$label.$cmd.$cache.wall_ms" "$(median "${times[@]}")" ms
+    figure "$label.$cmd.$cache.cpu_ms" "$(median "${cpus[@]}")" ms
     figure "$label.$cmd.$cache.peak_rss_kib" "$(maximum "${rsses[@]}")" KiB
     figure "$label.$cmd.$cache.runs" "$runs" count
 }
@@ -234,6 +257,7 @@ bench_tree() {
     for cmd in build check; do
         EXPECTED+=("$label.$cmd.cold.wall_ms" "$label.$cmd.cold.peak_rss_kib"
                    "$label.$cmd.warm.wall_ms" "$label.$cmd.warm.peak_rss_kib"
+                   "$label.$cmd.cold.cpu_ms" "$label.$cmd.warm.cpu_ms"
                    "$label.$cmd.cold.vs_rpmspec" "$label.$cmd.warm.vs_rpmspec")
     done
     EXPECTED+=("$label.specs" "$label.baseline_rpmspec.wall_ms" "$label.plan.packages"
@@ -277,8 +301,8 @@ bench_tree() {
             if [ -n "$ms" ] && [ -n "$base_ms" ]; then
                 figure "$label.$cmd.$cache.vs_rpmspec" "$(ratio "$ms" "$base_ms")" x
             fi
-            TABLE+=("$(printf '%-8s %7s  %-6s %-5s %12s %5s %12s %12s %11s' "$label" "$spec_count" \
-                "$cmd" "$cache" "${ms:-FAIL}" \
+            TABLE+=("$(printf '%-8s %7s  %-6s %-5s %12s %10s %5s %12s %12s %11s' "$label" "$spec_count" \
+                "$cmd" "$cache" "${ms:-FAIL}" "${FIGURE[$label.$cmd.$cache.cpu_ms]:-FAIL}" \
                 "$([ "$cache" = cold ] && echo "$cold_runs" || echo "$runs")" \
                 "$(awk -v k="${FIGURE[$label.$cmd.$cache.peak_rss_kib]:-0}" 'BEGIN { printf "%.1f", k / 1024 }')" \
                 "${base_ms:-FAIL}" "${FIGURE[$label.$cmd.$cache.vs_rpmspec]:-?}x")")
@@ -290,8 +314,10 @@ bench_tree() {
         "${FIGURE[$label.generate.wall_ms]:--}")")
 }
 
-log "twoliter: $BINARY; rss from $RSS_TOOL; $(nproc) CPUs; scratch $WORK"
+log "twoliter: $ORIGINAL_BINARY ($("$BINARY" --version 2>&1 | head -n 1)); rss from $RSS_TOOL; $(nproc) CPUs; scratch $WORK"
 figure "host.cpus" "$(nproc)" count
+# Wall times depend on what else runs on the machine; cpu_ms much less.
+figure "host.loadavg_1min" "$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo 0)" load
 for size in "${SIZES[@]}"; do
     if [ "$size" = sample ]; then
         if [ ! -f "$REPO_ROOT/Twoliter.toml" ]; then
@@ -320,8 +346,8 @@ for size in "${SIZES[@]}"; do
 done
 
 echo
-echo "twoliter plan benchmark ($(nproc) CPUs; median wall time; peak RSS = largest of the runs)"
-printf '%-8s %7s  %-6s %-5s %12s %5s %12s %12s %11s\n' tree specs cmd cache median_ms runs peak_rss_MiB rpmspec_ms vs_rpmspec
+echo "twoliter plan benchmark ($(nproc) CPUs, load ${FIGURE[host.loadavg_1min]} at start; medians of wall and CPU (user+sys, children included) time; peak RSS = largest of the runs)"
+printf '%-8s %7s  %-6s %-5s %12s %10s %5s %12s %12s %11s\n' tree specs cmd cache median_ms cpu_ms runs peak_rss_MiB rpmspec_ms vs_rpmspec
 for row in "${TABLE[@]}"; do echo "$row"; done
 echo
 printf '%-8s %7s %9s %8s %12s %14s %10s\n' tree specs plan_pkgs levels rpmspec_ms rpmspec_ms/spec gen_ms
