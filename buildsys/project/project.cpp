@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "project/manifest_cache.h"
 #include "project/manifest_reader.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -78,9 +79,9 @@ std::vector<std::string> memberManifests(const std::string& root, const std::str
     return manifests;
 }
 
-void loadMembers(Project& project) {
+void loadMembers(Project& project, ManifestCache& cache) {
     for (const auto& path : memberManifests(project.root, "packages")) {
-        CargoManifest manifest = readCargoManifest(path, project.display(path));
+        CargoManifest manifest = cache.read(path, project.display(path));
         if (!manifest.package) {
             project.warnings.push_back(
                 project.display(path) +
@@ -94,7 +95,7 @@ void loadMembers(Project& project) {
         project.packages.push_back(*manifest.package);
     }
     for (const auto& path : memberManifests(project.root, "variants")) {
-        CargoManifest manifest = readCargoManifest(path, project.display(path));
+        CargoManifest manifest = cache.read(path, project.display(path));
         if (!manifest.variant) {
             throw Error("missing [package.metadata.build-variant]", {project.display(path)});
         }
@@ -102,7 +103,7 @@ void loadMembers(Project& project) {
         project.variants.push_back(*manifest.variant);
     }
     for (const auto& path : memberManifests(project.root, "kits")) {
-        CargoManifest manifest = readCargoManifest(path, project.display(path));
+        CargoManifest manifest = cache.read(path, project.display(path));
         if (!manifest.kit)
             throw Error("missing [package.metadata.build-kit]", {project.display(path)});
         project.kits.push_back(*manifest.kit);
@@ -192,7 +193,8 @@ Project loadProject(const std::string& rootPath) {
                         project.config.releaseVersion + "'",
                     {"Release.toml", 0, "version"});
     }
-    loadMembers(project);
+    ManifestCache cache(project.buildDirectory() + "/state/manifest-cache");
+    loadMembers(project, cache);
     checkPackages(project);
     for (const auto& package : project.packages) {
         checkDependencies(project, package.buildDependencies, false);
@@ -203,6 +205,7 @@ Project loadProject(const std::string& rootPath) {
     for (const auto& kit : project.kits)
         checkDependencies(project, kit.buildDependencies, true);
     checkLock(project);
+    cache.save();
     return project;
 }
 

@@ -1,36 +1,11 @@
 #include "spec/spec_cache.h"
 
-#include "util/binary_codec.h"
 #include "util/digest.h"
 #include "util/files.h"
 
 namespace twoliter {
 
-namespace {
-const char kMagic[] = "twoliter-spec-cache-v1\n";
-}
-
-SpecCache::SpecCache(std::string path) : path_(std::move(path)) {
-    auto content = readFileIfExists(path_);
-    std::string magic(kMagic);
-    if (!content || content->compare(0, magic.size(), magic) != 0)
-        return;
-    try {
-        BinaryReader in(std::string_view(*content).substr(magic.size()));
-        std::string checksum = in.getString();
-        std::string payload = in.getString();
-        if (sha256Hex(payload) != checksum)
-            return;
-        BinaryReader entries(payload);
-        uint64_t count = entries.getVarint();
-        for (uint64_t i = 0; i < count; ++i) {
-            std::string key = entries.getString();
-            loaded_[key] = entries.getString();
-        }
-    } catch (const Error&) {
-        loaded_.clear();
-    }
-}
+SpecCache::SpecCache(std::string path) : records_(std::move(path), "twoliter-spec-cache-v1\n") {}
 
 std::string SpecCache::keyFor(const std::string& contextDigest, const std::string& specText) {
     // Bump the version whenever what the parser extracts or how it is encoded
@@ -39,42 +14,20 @@ std::string SpecCache::keyFor(const std::string& contextDigest, const std::strin
 }
 
 std::optional<PackageSpec> SpecCache::find(const std::string& key) {
-    auto it = loaded_.find(key);
-    if (it == loaded_.end()) {
-        ++misses_;
+    auto record = records_.find(key);
+    if (!record)
         return std::nullopt;
-    }
     try {
-        PackageSpec spec = decodePackageSpec(it->second);
-        used_[key] = it->second;
+        PackageSpec spec = decodePackageSpec(*record);
         ++hits_;
         return spec;
     } catch (const Error&) {
-        ++misses_;
         return std::nullopt;
     }
 }
 
 void SpecCache::store(const std::string& key, const PackageSpec& spec) {
-    used_[key] = encodePackageSpec(spec);
-    dirty_ = true;
-}
-
-void SpecCache::save() {
-    if (!dirty_ && used_.size() == loaded_.size())
-        return;
-    BinaryWriter payload;
-    payload.putVarint(used_.size());
-    for (const auto& [key, record] : used_) {
-        payload.putString(key);
-        payload.putString(record);
-    }
-    BinaryWriter file;
-    file.putString(sha256Hex(payload.bytes()));
-    file.putString(payload.bytes());
-    writeFileAtomic(path_, kMagic + file.bytes());
-    loaded_ = used_;
-    dirty_ = false;
+    records_.store(key, encodePackageSpec(spec));
 }
 
 std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroContext& context,

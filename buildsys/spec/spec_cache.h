@@ -1,6 +1,5 @@
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,13 +7,13 @@
 #include "project/project.h"
 #include "spec/package_spec.h"
 #include "spec/spec_parser.h"
+#include "util/record_file.h"
 
 namespace twoliter {
 
-// Parsed specs keyed by the digest of (macro context, spec text), stored in
-// one file. Only entries used by the last run are written back, so the file
-// does not grow without bound. A missing, foreign or damaged file is an
-// empty cache, never an error: the specs are simply parsed again.
+// Parsed specs keyed by the digest of (macro context, spec text). Only
+// entries used by the last run are kept. A damaged entry is a miss: the spec
+// is simply parsed again.
 class SpecCache {
   public:
     explicit SpecCache(std::string path);
@@ -23,19 +22,13 @@ class SpecCache {
 
     std::optional<PackageSpec> find(const std::string& key);
     void store(const std::string& key, const PackageSpec& spec);
-    // Atomically replaces the file when anything changed since loading.
-    void save();
+    void save() { records_.save(); }
 
     size_t hits() const { return hits_; }
-    size_t misses() const { return misses_; }
 
   private:
-    std::string path_;
-    std::map<std::string, std::string> loaded_;
-    std::map<std::string, std::string> used_;
-    bool dirty_ = false;
+    RecordFile records_;
     size_t hits_ = 0;
-    size_t misses_ = 0;
 };
 
 // The specs of every package of the project, in project.packages order,
