@@ -130,6 +130,8 @@ std::set<std::string> packagesWithFiles(rpmSpec spec, const std::string& mainNam
                 words >> word;
             } else if (word == "-n") {
                 words >> name;
+            } else if (word.rfind("-n", 0) == 0) {
+                name = word.substr(2);  // popt's glued form, "-nNAME"
             } else if (word[0] != '-') {
                 name = mainName + "-" + word;
             }

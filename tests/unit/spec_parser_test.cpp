@@ -195,14 +195,16 @@ TEST_CASE("an empty %files section still produces an RPM, wherever it stands") {
                   "%package -n other\nSummary: s\n%description -n other\nd\n"
                   "%package doc\nSummary: s\n%description doc\nd\n"
                   "%package listed\nSummary: s\n%description listed\nd\n"
-                  "%files\n%changelog\n%files -n other\n%files listed -f list.txt\n%files devel");
+                  "%package -n glued\nSummary: s\n%description -n glued\nd\n"
+                  "%files\n%changelog\n%files -n other\n%files listed -f list.txt\n%files "
+                  "-nglued\n%files devel");
     auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/f.spec", "f"}}, 1);
     const PackageSpec& spec = only(outcomes);
     std::vector<std::string> built;
     for (const BinaryPackage* binary : spec.builtBinaries())
         built.push_back(binary->name);
     std::sort(built.begin(), built.end());
-    CHECK(built == std::vector<std::string>{"main", "main-devel", "main-listed", "other"});
+    CHECK(built == std::vector<std::string>{"glued", "main", "main-devel", "main-listed", "other"});
 }
 
 TEST_CASE("what shell macros print while a spec parses is kept, not lost on the terminal") {
