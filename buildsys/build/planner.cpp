@@ -48,8 +48,8 @@ std::string specCachePath(const Project& project, Arch arch) {
 }  // namespace
 
 void Planner::loadSpecs() {
-    Sdk sdk{options_.sdkPath};
-    MacroContext context = macroContextFor(sdk, options_.arch);
+    context_ = macroContextFor(Sdk{options_.sdkPath}, options_.arch);
+    const MacroContext& context = context_;
     osPrefix_ = expandMacros(context, "%{?_cross_os}");
     if (osPrefix_.empty())
         osPrefix_ = "bottlerocket-";
@@ -77,8 +77,7 @@ void Planner::loadResolver() {
     resolver_->addLocalSpecs(specs_);
     std::map<std::string, std::string> sources(options_.kitSources.begin(),
                                                options_.kitSources.end());
-    Sdk sdk{options_.sdkPath};
-    MacroContext context = macroContextFor(sdk, options_.arch);
+    const MacroContext& context = context_;
     auto addKitSource = [&](const std::string& kit, const std::string& root) {
         Project kitProject = loadProject(root);
         SpecCache cache(specCachePath(project_, options_.arch) + "-kit-" + kit);
@@ -108,7 +107,7 @@ void Planner::loadResolver() {
     }
     for (const auto& [kit, root] : sources)
         addKitSource(kit, root);
-    resolver_->addSdkProvides(sdk.provides());
+    resolver_->addSdkProvides(Sdk{options_.sdkPath}.provides());
     for (const auto& variant : project_.variants) {
         if (variant.supports(options_.arch))
             resolver_->addVariant(variant);

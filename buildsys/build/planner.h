@@ -87,6 +87,7 @@ class Planner {
 
     const Project& project_;
     PlannerOptions options_;
+    MacroContext context_;
     std::string osPrefix_;
     std::vector<PackageSpec> specs_;
     std::vector<PlannedPackage> packages_;
