@@ -4,6 +4,7 @@
 #include "spec/sdk.h"
 #include "spec/spec_cache.h"
 #include "spec/spec_parser.h"
+#include "spec/variant_macros.h"
 #include "support/temp_tree.h"
 #include "util/files.h"
 
@@ -217,4 +218,31 @@ TEST_CASE("what shell macros print while a spec parses is kept, not lost on the 
     const PackageSpec& spec = only(outcomes);
     CHECK(spec.release == "abc");
     CHECK(spec.parseOutput == std::vector<std::string>{"noise from the spec"});
+}
+
+TEST_CASE("variant macros and bconds reach the spec as upstream defines them") {
+    VariantManifest variant;
+    variant.name = "aws-k8s-1.31-nvidia";
+    variant.enabledFeatures = {"grub-set-private-var", "in-place-updates"};
+    MacroContext context = sampleContext();
+    for (const auto& define : variantMacroDefines(variant))
+        context.defines.push_back(define);
+    TempDir dir;
+    writeTreeFile(
+        dir.path(), "m.spec",
+        "Name: %{_cross_os}metadata\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\n"
+        "Provides: %{_cross_os}variant-family(%{_cross_variant_family})\n"
+        "Provides: %{_cross_os}variant-flavor(%{_cross_variant_flavor})\n"
+        "%if %{with grub_set_private_var}\nProvides: private-var\n%endif\n"
+        "%if %{with fips}\nProvides: fips\n%endif\n"
+        "%if %{with aws_k8s_family} && %{with nvidia_flavor}\nProvides: family-and-flavor\n%endif\n"
+        "%description\nd\n%files\n");
+    auto outcomes = parseSpecs(context, {{dir.path() + "/m.spec", "m"}}, 1);
+    std::vector<std::string> provides;
+    for (const auto& provide : only(outcomes).binaries.at(0).provides)
+        provides.push_back(provide.name);
+    CHECK(provides == std::vector<std::string>{"bottlerocket-metadata",
+                                               "bottlerocket-variant-family(aws-k8s)",
+                                               "bottlerocket-variant-flavor(nvidia)",
+                                               "family-and-flavor", "private-var"});
 }
