@@ -241,7 +241,9 @@ TEST_CASE("variant macros and bconds reach the spec as upstream defines them") {
     std::vector<std::string> provides;
     for (const auto& provide : only(outcomes).binaries.at(0).provides)
         provides.push_back(provide.name);
+    // rpm adds the name and name(arch) self-provides.
     CHECK(provides == std::vector<std::string>{"bottlerocket-metadata",
+                                               "bottlerocket-metadata(x86-64)",
                                                "bottlerocket-variant-family(aws-k8s)",
                                                "bottlerocket-variant-flavor(nvidia)",
                                                "family-and-flavor", "private-var"});
