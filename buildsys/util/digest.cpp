@@ -12,6 +12,21 @@ namespace {
 EVP_MD_CTX* ctx(void* p) {
     return static_cast<EVP_MD_CTX*>(p);
 }
+
+// Finishes the digest in context and returns it as lowercase hex.
+std::string finishHex(EVP_MD_CTX* context) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(context, md, &length);
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out += digits[md[i] >> 4];
+        out += digits[md[i] & 15];
+    }
+    return out;
+}
 }  // namespace
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
@@ -37,33 +52,35 @@ Sha256& Sha256::addField(std::string_view bytes) {
 }
 
 std::string Sha256::hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx(context_), md, &length);
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += digits[md[i] >> 4];
-        out += digits[md[i] & 15];
-    }
-    return out;
+    return finishHex(ctx(context_));
 }
 
 std::string sha256Hex(std::string_view bytes) {
     return Sha256().add(bytes).hex();
 }
 
-std::string sha256FileHex(const std::string& path) {
+namespace {
+std::string fileDigestHex(const std::string& path, const EVP_MD* algorithm) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error("cannot read file", {path});
-    Sha256 hash;
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(context, algorithm, nullptr);
     char buffer[1 << 16];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        hash.add(std::string_view(buffer, static_cast<size_t>(in.gcount())));
+        EVP_DigestUpdate(context, buffer, static_cast<size_t>(in.gcount()));
     }
-    return hash.hex();
+    std::string hex = finishHex(context);
+    EVP_MD_CTX_free(context);
+    return hex;
+}
+}  // namespace
+
+std::string sha256FileHex(const std::string& path) {
+    return fileDigestHex(path, EVP_sha256());
+}
+std::string sha512FileHex(const std::string& path) {
+    return fileDigestHex(path, EVP_sha512());
 }
 
 }  // namespace twoliter

@@ -25,7 +25,9 @@ class Sha256 {
 };
 
 std::string sha256Hex(std::string_view bytes);
-// SHA-256 of a file's contents, lowercase hex. Throws Error when unreadable.
+// SHA-256 / SHA-512 of a file's contents, lowercase hex. Throw Error when
+// the file cannot be read.
 std::string sha256FileHex(const std::string& path);
+std::string sha512FileHex(const std::string& path);
 
 }  // namespace twoliter
