@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -95,7 +96,10 @@ std::string ExternalFileStore::ensure(const ExternalFile& file) {
     if (isRegularFile(target))
         return target;
     fs::create_directories(fs::path(target).parent_path());
-    std::string temporary = target + ".part-" + std::to_string(::getpid());
+    // Unique per process and per call: two builds may fetch the same file at once.
+    static std::atomic<unsigned> counter{0};
+    std::string temporary =
+        target + ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     std::vector<std::string> failures;
     for (const auto& source : sourcesFor(file)) {
         try {
@@ -118,7 +122,7 @@ std::string ExternalFileStore::ensure(const ExternalFile& file) {
                                "…), discarded");
             continue;
         }
-        fs::rename(temporary, target);
+        fs::rename(temporary, target);  // same content either way if another fetch won
         return target;
     }
     std::string hint = file.forceUpstream || settings_.upstreamFallback
