@@ -49,6 +49,7 @@ std::string specCachePath(const Project& project, Arch arch) {
 
 void Planner::loadSpecs() {
     context_ = macroContextFor(Sdk{options_.sdkPath}, options_.arch);
+    contextDigest_ = context_.digest();
     const MacroContext& context = context_;
     osPrefix_ = expandMacros(context, "%{?_cross_os}");
     if (osPrefix_.empty())

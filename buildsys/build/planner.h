@@ -68,6 +68,8 @@ class Planner {
     const std::vector<std::string>& warnings() const { return warnings_; }
     const std::string& osPrefix() const { return osPrefix_; }
     size_t specCacheHits() const { return cacheHits_; }
+    // Digest of the macro context the specs were parsed in.
+    const std::string& macroContextDigest() const { return contextDigest_; }
 
     std::vector<ResolvedPackage> resolveVariant(const std::string& variant);
     std::vector<DependencyStep> explain(const std::string& variant, const std::string& package);
@@ -88,6 +90,7 @@ class Planner {
     const Project& project_;
     PlannerOptions options_;
     MacroContext context_;
+    std::string contextDigest_;
     std::string osPrefix_;
     std::vector<PackageSpec> specs_;
     std::vector<PlannedPackage> packages_;

@@ -83,4 +83,39 @@ std::string sha512FileHex(const std::string& path) {
     return fileDigestHex(path, EVP_sha512());
 }
 
+std::string base64FromHex(const std::string& hex) {
+    std::string bytes;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    }
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                 reinterpret_cast<const unsigned char*>(bytes.data()),
+                                 static_cast<int>(bytes.size()));
+    out.resize(static_cast<size_t>(length));
+    return out;
+}
+
+std::string hexFromBase64(const std::string& base64) {
+    if (base64.empty() || base64.size() % 4 != 0)
+        return "";
+    std::string bytes(base64.size() / 4 * 3 + 1, '\0');
+    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                 reinterpret_cast<const unsigned char*>(base64.data()),
+                                 static_cast<int>(base64.size()));
+    if (length < 0)
+        return "";
+    size_t size = static_cast<size_t>(length);
+    for (size_t i = base64.size(); i > 0 && base64[i - 1] == '='; --i)
+        --size;  // padding
+    static const char* digits = "0123456789abcdef";
+    std::string hex;
+    for (size_t i = 0; i < size; ++i) {
+        auto byte = static_cast<unsigned char>(bytes[i]);
+        hex += digits[byte >> 4];
+        hex += digits[byte & 15];
+    }
+    return hex;
+}
+
 }  // namespace twoliter

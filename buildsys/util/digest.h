@@ -30,4 +30,10 @@ std::string sha256Hex(std::string_view bytes);
 std::string sha256FileHex(const std::string& path);
 std::string sha512FileHex(const std::string& path);
 
+// Standard base64 (with padding) of the bytes a hex string spells, and back;
+// Twoliter.lock writes digests as base64 of the raw SHA-256. hexFromBase64
+// returns "" for malformed input.
+std::string base64FromHex(const std::string& hex);
+std::string hexFromBase64(const std::string& base64);
+
 }  // namespace twoliter

@@ -78,3 +78,11 @@ TEST_CASE("atomic writes replace content and leave no temporary file") {
     CHECK_FALSE(readFileIfExists(dir.path() + "/missing"));
     CHECK_THROWS_AS(readFile(dir.path() + "/missing"), Error);
 }
+
+TEST_CASE("lock digests: base64 of the raw SHA-256, and back") {
+    std::string hex = sha256Hex("abc");
+    std::string base64 = base64FromHex(hex);
+    CHECK(base64 == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    CHECK(hexFromBase64(base64) == hex);
+    CHECK(hexFromBase64("not base64!") == "");
+}

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "build/scheduler.h"
+
+namespace twoliter {
+
+// Progress of a build on stderr. On a terminal: one status line redrawn in
+// place, "[done/total] running: a, b (12s)", with a line above it for each
+// package that finished; elsewhere (CI logs): one plain line per finished
+// package.
+class ConsoleStatus final : public StatusSink {
+  public:
+    ConsoleStatus(std::vector<std::string> names, size_t total, bool terminal, FILE* out = stderr);
+
+    void jobStarted(size_t node) override;
+    void jobFinished(size_t node, const JobResult& result) override;
+    void tick() override;
+    // Clears the status line.
+    void finish();
+
+  private:
+    void redraw();
+    std::string describe(size_t node, const JobResult& result) const;
+
+    std::vector<std::string> names_;
+    size_t total_;
+    size_t done_ = 0;
+    bool terminal_;
+    FILE* out_;
+    std::set<size_t> running_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace twoliter

@@ -1,0 +1,269 @@
+#include "build/package_builder.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <tuple>
+
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace fs = std::filesystem;
+
+namespace twoliter {
+
+std::string rpmFileName(const std::string& name, const std::string& evr, const std::string& arch) {
+    size_t colon = evr.find(':');
+    return name + "-" + (colon == std::string::npos ? evr : evr.substr(colon + 1)) + "." + arch +
+           ".rpm";
+}
+
+PackageBuilder::PackageBuilder(const Planner& planner, std::vector<ActionInputs> baseInputs,
+                               PackageBuildSettings settings, ContentStore& store,
+                               ActionCache& actions, ExternalFileStore& externalFiles,
+                               BuildRootCache& buildRoots, SandboxRunner& sandbox)
+    : planner_(planner),
+      baseInputs_(std::move(baseInputs)),
+      settings_(std::move(settings)),
+      store_(store),
+      actions_(actions),
+      externalFiles_(externalFiles),
+      buildRoots_(buildRoots),
+      sandbox_(sandbox) {}
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string uniqueSuffix() {
+    static std::atomic<unsigned> counter{0};
+    return std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+// Every *.rpm below directory, sorted.
+std::vector<std::string> rpmsUnder(const std::string& directory) {
+    std::vector<std::string> rpms;
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+        if (it->is_regular_file() && it->path().extension() == ".rpm")
+            rpms.push_back(it->path());
+    }
+    std::sort(rpms.begin(), rpms.end());
+    return rpms;
+}
+
+// Copies the package folder's visible files into sources (rpm's %_sourcedir).
+void copyPackageFiles(const std::string& packageDirectory, const std::string& sources) {
+    for (const auto& entry : fs::directory_iterator(packageDirectory)) {
+        std::string name = entry.path().filename();
+        if (name.empty() || name[0] == '.')
+            continue;
+        fs::copy(entry.path(), sources + "/" + name,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    }
+}
+
+size_t filesIn(const std::string& directory) {
+    std::error_code error;
+    size_t count = 0;
+    for (fs::directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+        ++count;
+    }
+    return count;
+}
+
+// Hard-links, or copies across file systems.
+void linkOrCopy(const std::string& from, const std::string& to) {
+    std::error_code error;
+    fs::create_hard_link(from, to, error);
+    if (error)
+        fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+std::vector<std::tuple<std::string, std::string, std::string>> PackageBuilder::buildRootRpms(
+    size_t package) const {
+    std::vector<std::tuple<std::string, std::string, std::string>> rpms;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& resolved : planner_.packages()[package].buildRoot) {
+        if (resolved.origin != PackageOrigin::Local) {
+            throw Error("build roots with kit packages are not supported yet (" + resolved.name +
+                        " from " + resolved.repository + ")");
+        }
+        std::string file = rpmFileName(resolved.name, resolved.evr, resolved.arch);
+        const std::string& producer = planner_.project().packages[resolved.specIndex].packageName;
+        auto outputs = outputs_.find(resolved.specIndex);
+        if (outputs == outputs_.end() || !outputs->second.count(file)) {
+            throw Error("the build root needs " + file + ", which " + producer +
+                        " did not produce");
+        }
+        const std::string& digest = outputs->second.at(file);
+        rpms.emplace_back(file, store_.pathOf(digest), digest);
+    }
+    return rpms;
+}
+
+std::string PackageBuilder::previousKeyPath(size_t package) const {
+    return settings_.stateDirectory + "/last-action/" +
+           planner_.project().packages[package].packageName;
+}
+
+JobResult PackageBuilder::run(size_t package) {
+    auto start = std::chrono::steady_clock::now();
+    const PackageManifest& manifest = planner_.project().packages[package];
+    std::string log = settings_.logDirectory + "/" + manifest.packageName + ".log";
+    try {
+        ActionInputs inputs = baseInputs_.at(package);
+        for (const auto& [name, path, digest] : buildRootRpms(package)) {
+            inputs.add("build-root:" + name, digest);
+        }
+        std::sort(inputs.items.begin(), inputs.items.end());
+        std::string key = inputs.key();
+        auto record = actions_.find(key);
+        bool complete = record && std::all_of(record->outputs.begin(), record->outputs.end(),
+                                              [&](const ActionOutput& output) {
+                                                  return store_.contains(output.digest);
+                                              });
+        if (complete) {
+            publish(package, *record);
+            writeFileAtomic(previousKeyPath(package), key);
+            return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};
+        }
+        std::string why = "not built before";
+        if (auto previousKey = readFileIfExists(previousKeyPath(package))) {
+            if (auto previous = actions_.find(*previousKey)) {
+                auto changes = explainDifference({previous->inputs}, inputs);
+                if (!changes.empty())
+                    why = joinStrings(changes, ", ");
+            }
+        }
+        JobResult result = build(package, inputs, key);
+        result.seconds = secondsSince(start);
+        if (result.state == JobState::Built)
+            result.detail = why;
+        return result;
+    } catch (const Error& e) {
+        return {JobState::Failed, secondsSince(start), e.describe(), log};
+    } catch (const std::exception& e) {
+        return {JobState::Failed, secondsSince(start), e.what(), log};
+    }
+}
+
+JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
+                                const std::string& key) {
+    auto start = std::chrono::steady_clock::now();
+    const PackageManifest& manifest = planner_.project().packages[package];
+    std::string log = settings_.logDirectory + "/" + manifest.packageName + ".log";
+    writeFileAtomic(log, "");
+    std::string work = settings_.stateDirectory + "/work/" + manifest.packageName;
+    fs::remove_all(work);
+    fs::create_directories(work + "/SOURCES");
+    fs::create_directories(work + "/rpmbuild");
+    copyPackageFiles(manifest.directory, work + "/SOURCES");
+    for (const auto& external : manifest.externalFiles) {
+        linkOrCopy(externalFiles_.ensure(external), work + "/SOURCES/" + external.fileName());
+    }
+    std::string buildRoot = buildRoots_.ensure(buildRootRpms(package), log);
+
+    SandboxSpec spec;
+    spec.rootfs = settings_.sdkRootfs;
+    spec.mounts = buildRootMounts(buildRoot, settings_.sdkRootfs);
+    spec.mounts.push_back({work, "/build", true});
+    spec.tmpfs = {"/tmp", "/var/tmp"};
+    spec.environment = {{"PATH", "/usr/bin:/usr/sbin:/bin:/sbin"},
+                        {"HOME", "/build"},
+                        {"LANG", "C.UTF-8"},
+                        {"TZ", "UTC"},
+                        {"SOURCE_DATE_EPOCH", settings_.sourceDateEpoch}};
+    spec.workingDirectory = "/build";
+    spec.logPath = log;
+    std::string arch = settings_.environment.archName;
+    spec.command = {"rpmbuild",
+                    "-bb",
+                    "--nodeps",
+                    "--load",
+                    settings_.sdkMacrosPath,
+                    "--undefine",
+                    "_auto_set_build_flags",
+                    "--define",
+                    "_topdir /build/rpmbuild",
+                    "--define",
+                    "_sourcedir /build/SOURCES",
+                    "--define",
+                    "_target_cpu " + arch,
+                    "--define",
+                    "_buildhost builder",
+                    "--define",
+                    "use_source_date_epoch_as_buildtime 1",
+                    "--define",
+                    "clamp_mtime_to_source_date_epoch 1",
+                    "--define",
+                    "_build_id_links none",
+                    "/build/SOURCES/" + fs::path(manifest.specPath()).filename().string()};
+    SandboxResult result = sandbox_.run(spec);
+    if (!result.ok()) {
+        std::string how = result.signal ? "was killed by signal " + std::to_string(result.signal)
+                                        : "exited with " + std::to_string(result.exitCode);
+        return {JobState::Failed, 0, "rpmbuild " + how, log};
+    }
+    std::vector<std::string> rpms = rpmsUnder(work + "/rpmbuild/RPMS");
+    if (rpms.empty())
+        return {JobState::Failed, 0, "rpmbuild produced no RPMs", log};
+    ActionRecord record;
+    for (const auto& path : rpms) {
+        record.outputs.push_back(
+            {fs::path(path).filename(), store_.put(path), fs::file_size(path)});
+    }
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.inputs = inputs.items;
+    actions_.store(key, record);
+    publish(package, record);
+    writeFileAtomic(previousKeyPath(package), key);
+    fs::remove_all(work);
+    return {JobState::Built, 0, "", log};
+}
+
+void PackageBuilder::publish(size_t package, const ActionRecord& record) {
+    std::string directory =
+        settings_.rpmDirectory + "/" + planner_.project().packages[package].packageName;
+    std::map<std::string, std::string> outputs;
+    for (const auto& output : record.outputs)
+        outputs[output.name] = output.digest;
+    // Already in place (a no-op run): exactly the expected files, nothing else.
+    bool current = isDirectory(directory) && filesIn(directory) == outputs.size();
+    for (const auto& [name, digest] : outputs) {
+        current = current && isRegularFile(directory + "/" + name);
+    }
+    if (!current) {
+        std::string fresh = directory + ".tmp-" + uniqueSuffix();
+        fs::create_directories(fresh);
+        for (const auto& [name, digest] : outputs)
+            store_.materialize(digest, fresh + "/" + name);
+        std::string old = directory + ".old-" + uniqueSuffix();
+        std::error_code ignored;
+        fs::rename(directory, old, ignored);
+        fs::rename(fresh, directory);
+        fs::remove_all(old, ignored);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    outputs_[package] = std::move(outputs);
+}
+
+void PackageBuilder::cancel() {}
+
+std::map<std::string, std::string> PackageBuilder::outputsOf(size_t package) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = outputs_.find(package);
+    return it == outputs_.end() ? std::map<std::string, std::string>{} : it->second;
+}
+
+}  // namespace twoliter

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace twoliter {
+
+// An exclusive advisory lock (flock) on a file, held for the object's life
+// and released by the kernel if the process dies. When another process holds
+// it, waiting(holder) is called once with what the holder wrote ("pid 123")
+// and the constructor blocks until the lock is free.
+class FileLock {
+  public:
+    FileLock(const std::string& path, const std::function<void(const std::string&)>& waiting);
+    ~FileLock();
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
+}  // namespace twoliter
