@@ -1,217 +1,105 @@
-// The twoliter command line. Thin: every command parses its arguments, calls
-// the library, prints the result. The only translation unit with CLI11.
-#include <unistd.h>
-
+// The twoliter command line: the table of commands and their options (CLI11,
+// in this translation unit only). What each command does is in commands.cpp.
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <functional>
 #include <iostream>
-#include <thread>
+#include <memory>
 
-#include "build/planner.h"
-#include "build/report.h"
-#include "project/project.h"
+#include "commands.h"
 #include "util/error.h"
-#include "util/files.h"
 #include "util/strings.h"
 
-namespace twoliter {
+namespace twoliter::cli {
 namespace {
 
-struct GlobalOptions {
-    std::string projectPath;
-    std::string arch = "x86_64";
-    std::string sdk;
-    std::vector<std::string> kitSources;
-    int jobs = 0;
-};
-
-Project openProject(const GlobalOptions& options) {
-    std::string start = options.projectPath.empty() ? "." : options.projectPath;
-    if (!options.projectPath.empty() && endsWith(start, "Twoliter.toml")) {
-        start = start.substr(0, start.size() - std::string("Twoliter.toml").size());
-        if (start.empty())
-            start = ".";
-    }
-    return loadProject(findProjectRoot(start));
-}
-
-PlannerOptions plannerOptions(const GlobalOptions& options, const Project& project) {
-    PlannerOptions planner;
-    planner.arch = parseArch(options.arch, {"--arch"});
-    const char* fromEnvironment = std::getenv("TWOLITER_SDK");
-    planner.sdkPath = !options.sdk.empty()                       ? options.sdk
-                      : fromEnvironment && *fromEnvironment != 0 ? fromEnvironment
-                                                                 : project.root + "/sdk";
-    planner.sdkPath = absolutePath(planner.sdkPath, std::filesystem::current_path().string());
-    if (!pathExists(planner.sdkPath)) {
-        throw Error(
-            "no SDK at " + planner.sdkPath, {},
-            "pass --sdk PATH or set TWOLITER_SDK (an SDK root, SDK source tree or macros file)");
-    }
-    for (const auto& source : options.kitSources) {
-        size_t equals = source.find('=');
-        if (equals == std::string::npos || equals == 0) {
-            throw Error("expected NAME=PATH, found '" + source + "'", {"--kit-source"});
-        }
-        planner.kitSources.emplace_back(
-            source.substr(0, equals),
-            absolutePath(source.substr(equals + 1), std::filesystem::current_path().string()));
-    }
-    if (::isatty(STDERR_FILENO)) {
-        planner.specProgress = [](size_t parsed, size_t total) {
-            std::cerr << "\r\033[Kparsing specs [" << parsed << "/" << total << "]"
-                      << (parsed == total ? "\r\033[K" : "") << std::flush;
-        };
-    }
-    unsigned cores = std::thread::hardware_concurrency();
-    planner.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(cores ? cores : 2);
-    return planner;
-}
-
-void printWarnings(const Project& project, const Planner& planner) {
-    for (const auto& warning : project.warnings)
-        std::cerr << "twoliter: warning: " << warning << "\n";
-    for (const auto& warning : planner.warnings())
-        std::cerr << "twoliter: warning: " << warning << "\n";
-    for (const auto& line : describeDisagreements(planner)) {
-        std::cerr << "twoliter: warning: " << line << "\n";
-    }
-}
-
-// --- commands ---------------------------------------------------------------
+// What the command that ran returned.
+int exitCode = 0;
 
 void addBuildCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* build = app.add_subcommand(
         "build",
-        "Build a variant image, a package or a kit. Building is not supported yet: the "
-        "command prints the build plan (use --dry-run to print it without failing).");
+        "Build packages in hermetic sandboxes, in parallel, reusing cached results. Variant "
+        "images and kits are not supported yet: 'build variant --packages-only' builds a "
+        "variant's packages, '--dry-run' prints any plan.");
     build->require_subcommand(1);
     struct Target {
         const char* kind;
         const char* help;
     };
     static const Target targets[] = {
-        {"variant", "Build the packages of a variant and its image"},
+        {"variant", "Build the packages of a variant (and, later, its image)"},
         {"package", "Build one package and the packages its build needs"},
-        {"kit", "Build the packages of a kit and its repository"},
+        {"kit", "Build the packages of a kit and its repository (plan only for now)"},
     };
     for (const auto& target : targets) {
         CLI::App* sub = build->add_subcommand(target.kind, target.help);
-        auto name = std::make_shared<std::string>();
-        auto dryRun = std::make_shared<bool>(false);
-        auto json = std::make_shared<bool>(false);
-        sub->add_option("name", *name, std::string("Name of the ") + target.kind)->required();
-        sub->add_flag("--dry-run", *dryRun, "Print the plan and stop (exit 0)");
-        sub->add_flag("--json", *json, "Print the plan as JSON");
-        std::string kind = target.kind;
-        sub->callback([&options, name, dryRun, json, kind] {
-            Project project = openProject(options);
-            Planner planner(project, plannerOptions(options, project));
-            planner.load();
-            printWarnings(project, planner);
-            BuildPlan plan = kind == "variant"   ? planner.planVariant(*name)
-                             : kind == "package" ? planner.planPackage(*name)
-                                                 : planner.planKit(*name);
-            std::cout << (*json ? formatPlanJson(planner, plan) : formatPlanText(planner, plan));
-            if (!*dryRun) {
-                throw Error("building " + kind +
-                                "s is not supported yet; the plan above is what "
-                                "a build will do",
-                            {}, "use --dry-run to print the plan only");
-            }
-        });
+        auto command = std::make_shared<BuildCommand>();
+        command->kind = target.kind;
+        sub->add_option("name", command->name, std::string("Name of the ") + target.kind)
+            ->required();
+        sub->add_flag("--dry-run", command->dryRun, "Print the plan and stop");
+        sub->add_flag("--json", command->json, "With --dry-run: print the plan as JSON");
+        sub->add_flag("--keep-going", command->keepGoing,
+                      "After a failure, still build what does not depend on it");
+        sub->add_flag("--explain", command->explain,
+                      "Say why each package is rebuilt (which input changed) or reused");
+        sub->add_option(
+            "--lookaside", command->lookasideCaches,
+            "Lookaside cache for external files: a folder or URL laid out as "
+            "<cache>/<name>/<sha512>/<name> (repeatable; default: <project>/lookaside)");
+        sub->add_flag("--upstream-source-fallback", command->upstreamSourceFallback,
+                      "Fetch external files from their upstream URL when no lookaside cache has "
+                      "them");
+        if (std::string(target.kind) == "variant") {
+            sub->add_flag("--packages-only", command->packagesOnly,
+                          "Build the variant's packages and stop before the image");
+        }
+        sub->callback([&options, command] { exitCode = runBuild(options, *command); });
     }
 }
 
 void addGraphCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* graph = app.add_subcommand(
         "graph",
-        "Print the package build graph: every package, the RPMs it makes and the "
-        "packages its build needs (derived from BuildRequires)");
-    auto format = std::make_shared<std::string>("text");
-    auto variant = std::make_shared<std::string>();
-    auto package = std::make_shared<std::string>();
-    auto kit = std::make_shared<std::string>();
-    graph->add_option("--format", *format, "text, json or dot")
+        "Print the package build graph: every package, the RPMs it makes and the packages its "
+        "build needs (derived from BuildRequires)");
+    auto command = std::make_shared<GraphCommand>();
+    graph->add_option("--format", command->format, "text, json or dot")
         ->check(CLI::IsMember({"text", "json", "dot"}));
-    graph->add_option("--variant", *variant, "Only what this variant needs");
-    graph->add_option("--package", *package, "Only this package and what its build needs");
-    graph->add_option("--kit", *kit, "Only the packages of this kit");
-    graph->callback([&options, format, variant, package, kit] {
-        Project project = openProject(options);
-        Planner planner(project, plannerOptions(options, project));
-        planner.load();
-        printWarnings(project, planner);
-        BuildPlan plan = !variant->empty()   ? planner.planVariant(*variant)
-                         : !package->empty() ? planner.planPackage(*package)
-                         : !kit->empty()     ? planner.planKit(*kit)
-                                             : planner.planAll();
-        GraphFormat chosen = *format == "json"  ? GraphFormat::Json
-                             : *format == "dot" ? GraphFormat::Dot
-                                                : GraphFormat::Text;
-        std::cout << formatGraph(planner, plan, chosen);
-    });
+    graph->add_option("--variant", command->variant, "Only what this variant needs");
+    graph->add_option("--package", command->package, "Only this package and what its build needs");
+    graph->add_option("--kit", command->kit, "Only the packages of this kit");
+    graph->callback([&options, command] { exitCode = runGraph(options, *command); });
 }
 
 void addWhyCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* why = app.add_subcommand(
         "why",
-        "Show the chain of Requires that pulls PACKAGE (an RPM name, with or without the "
-        "OS prefix) into VARIANT's image");
+        "Show the chain of Requires that pulls PACKAGE (an RPM name, with or without the OS "
+        "prefix, or a source package) into VARIANT's image");
     auto variant = std::make_shared<std::string>();
     auto package = std::make_shared<std::string>();
     why->add_option("variant", *variant, "Variant name")->required();
-    why->add_option("package", *package, "RPM name")->required();
-    why->callback([&options, variant, package] {
-        Project project = openProject(options);
-        Planner planner(project, plannerOptions(options, project));
-        planner.load();
-        std::cout << formatExplanation(planner.explain(*variant, *package));
-    });
+    why->add_option("package", *package, "RPM or package name")->required();
+    why->callback([&options, variant, package] { exitCode = runWhy(options, *variant, *package); });
 }
 
 void addCheckCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* check = app.add_subcommand(
         "check",
-        "Validate the whole project: every manifest and spec, every build root, and "
-        "every variant for the architecture; Cargo/spec dependency disagreements are "
-        "warnings (errors with --strict)");
+        "Validate the whole project: every manifest and spec, every build root, and every "
+        "variant for the architecture; Cargo/spec dependency disagreements are warnings "
+        "(errors with --strict)");
     auto strict = std::make_shared<bool>(false);
     check->add_flag("--strict", *strict, "Treat Cargo/spec dependency disagreements as errors");
-    check->callback([&options, strict] {
-        Project project = openProject(options);
-        Planner planner(project, plannerOptions(options, project));
-        planner.load();
-        printWarnings(project, planner);
-        std::vector<Error> errors;
-        size_t variants = 0;
-        for (const auto& variant : project.variants) {
-            if (!variant.supports(planner.arch()))
-                continue;
-            try {
-                planner.resolveVariant(variant.name);
-                ++variants;
-            } catch (const Error& e) {
-                errors.push_back(e);
-            }
-        }
-        throwIfAny(errors);
-        size_t rpms = 0;
-        size_t edges = 0;
-        for (size_t i = 0; i < planner.specs().size(); ++i) {
-            rpms += planner.specs()[i].builtBinaries().size();
-            edges += planner.packages()[i].buildDependencies.size();
-        }
-        std::cout << "ok: " << project.packages.size() << " packages (" << rpms << " RPMs, "
-                  << edges << " build edges), " << variants << " variants, " << project.kits.size()
-                  << " local and " << project.config.kits.size() << " external kits checked for "
-                  << archName(planner.arch()) << "\n";
-        if (*strict && !planner.disagreements().empty()) {
-            throw Error(std::to_string(planner.disagreements().size()) +
-                        " Cargo/spec dependency disagreements (see warnings above)");
-        }
-    });
+    check->callback([&options, strict] { exitCode = runCheck(options, *strict); });
+}
+
+void addCleanCommand(CLI::App& app, GlobalOptions& options) {
+    CLI::App* clean = app.add_subcommand(
+        "clean",
+        "Remove the project's build outputs (build/rpms, build/state, build/logs); the "
+        "shared cache is kept");
+    clean->callback([&options] { exitCode = runClean(options); });
 }
 
 struct CommandEntry {
@@ -221,10 +109,8 @@ struct CommandEntry {
 
 // Every top-level command, in the order --help lists them.
 const CommandEntry kCommands[] = {
-    {"build", addBuildCommand},
-    {"graph", addGraphCommand},
-    {"why", addWhyCommand},
-    {"check", addCheckCommand},
+    {"build", addBuildCommand}, {"graph", addGraphCommand}, {"why", addWhyCommand},
+    {"check", addCheckCommand}, {"clean", addCleanCommand},
 };
 
 int suggestCommand(const std::string& word) {
@@ -239,15 +125,24 @@ int suggestCommand(const std::string& word) {
     return 2;
 }
 
+bool isCommand(const std::string& word) {
+    for (const auto& command : kCommands) {
+        if (word == command.name)
+            return true;
+    }
+    return false;
+}
+
 }  // namespace
-}  // namespace twoliter
+}  // namespace twoliter::cli
 
 int main(int argc, char** argv) {
     using namespace twoliter;
+    using namespace twoliter::cli;
     CLI::App app{
         "twoliter builds Bottlerocket-style OS projects: it reads Twoliter.toml, the packages, "
         "variants and kits of the project, resolves every variant's RPM closure and builds the "
-        "packages in order."};
+        "packages in hermetic sandboxes, reusing every result whose inputs did not change."};
     app.name("twoliter");
     app.set_version_flag("--version", TWOLITER_VERSION);
     app.require_subcommand(1);
@@ -258,22 +153,22 @@ int main(int argc, char** argv) {
     app.add_option("--arch", options.arch, "Target architecture: x86_64 or aarch64")
         ->capture_default_str();
     app.add_option("--sdk", options.sdk,
-                   "SDK to take RPM macros and host provides from: an SDK root filesystem, an "
-                   "SDK source tree or a macros file (default: $TWOLITER_SDK, else <project>/sdk)");
+                   "SDK to take RPM macros and host provides from: an SDK root filesystem, an SDK "
+                   "source tree or a macros file (default: $TWOLITER_SDK, else the SDK image "
+                   "Twoliter.lock pins, else <project>/sdk)");
     app.add_option("--kit-source", options.kitSources,
                    "NAME=PATH: resolve kit NAME from the kit project's source tree at PATH "
                    "instead of its fetched repository (repeatable)");
     app.add_option("-j,--jobs", options.jobs, "Parallel jobs (default: number of CPUs)");
+    app.add_option("--cache-dir", options.cacheDirectory,
+                   "Cache of build results, build roots, SDK images and external files "
+                   "(default: $TWOLITER_CACHE_DIR, else $XDG_CACHE_HOME/twoliter, else "
+                   "~/.cache/twoliter)");
     for (const auto& command : kCommands)
         command.add(app, options);
 
-    if (argc > 1 && argv[1][0] != '-') {
-        bool known = false;
-        for (const auto& command : kCommands)
-            known = known || std::string(argv[1]) == command.name;
-        if (!known)
-            return suggestCommand(argv[1]);
-    }
+    if (argc > 1 && argv[1][0] != '-' && !isCommand(argv[1]))
+        return suggestCommand(argv[1]);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -287,5 +182,5 @@ int main(int argc, char** argv) {
         std::cerr << "twoliter: error: " << error.describe() << "\n";
         return 1;
     }
-    return 0;
+    return exitCode;
 }

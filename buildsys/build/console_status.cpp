@@ -6,10 +6,12 @@
 
 namespace twoliter {
 
-ConsoleStatus::ConsoleStatus(std::vector<std::string> names, size_t total, bool terminal, FILE* out)
+ConsoleStatus::ConsoleStatus(std::vector<std::string> names, size_t total, bool terminal, FILE* out,
+                             bool explain)
     : names_(std::move(names)),
       total_(total),
       terminal_(terminal),
+      explain_(explain),
       out_(out),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -26,7 +28,8 @@ std::string ConsoleStatus::describe(size_t node, const JobResult& result) const 
     if (result.state == JobState::Built || result.state == JobState::Failed) {
         line += " in " + formatSeconds(result.seconds);
     }
-    if (!result.detail.empty())
+    bool why = explain_ || (result.state != JobState::Built && result.state != JobState::Cached);
+    if (why && !result.detail.empty())
         line += " (" + result.detail + ")";
     return line;
 }

@@ -16,7 +16,9 @@ namespace twoliter {
 // package.
 class ConsoleStatus final : public StatusSink {
   public:
-    ConsoleStatus(std::vector<std::string> names, size_t total, bool terminal, FILE* out = stderr);
+    // explain: also say why each package was built or taken from the cache.
+    ConsoleStatus(std::vector<std::string> names, size_t total, bool terminal, FILE* out = stderr,
+                  bool explain = false);
 
     void jobStarted(size_t node) override;
     void jobFinished(size_t node, const JobResult& result) override;
@@ -32,6 +34,7 @@ class ConsoleStatus final : public StatusSink {
     size_t total_;
     size_t done_ = 0;
     bool terminal_;
+    bool explain_;
     FILE* out_;
     std::set<size_t> running_;
     std::chrono::steady_clock::time_point start_;

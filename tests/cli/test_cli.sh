@@ -37,7 +37,8 @@ expect 0 'build.*graph.*why.*check|graph' -- "$twoliter" --help
 expect 0 'dry-run' -- "$twoliter" build variant --help
 expect 2 "did you mean 'build'" -- "$twoliter" biuld variant aws-k8s-1.31
 expect 0 'Plan for variant aws-k8s-1.31 \(x86_64\)' -- "$twoliter" build variant aws-k8s-1.31 --dry-run
-expect 1 'not supported yet' -- "$twoliter" build variant aws-k8s-1.31
+expect 1 'pins no SDK image' -- "$twoliter" build variant aws-k8s-1.31
+expect 1 'building kits is not supported yet' -- "$twoliter" build kit core-kit
 expect 0 '"kind": "variant"' -- "$twoliter" build variant metal-dev --dry-run --json
 expect 0 'Plan for package runc' -- "$twoliter" build package runc --dry-run
 expect 0 'Plan for kit core-kit' -- "$twoliter" build kit core-kit --dry-run

@@ -1,0 +1,289 @@
+// What each command does; main.cpp only parses arguments into the structs
+// of commands.h.
+#include "commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "build/build_session.h"
+#include "build/console_status.h"
+#include "build/planner.h"
+#include "build/report.h"
+#include "cache/content_store.h"
+#include "project/project.h"
+#include "sandbox/sandbox.h"
+#include "util/digest.h"
+#include "util/error.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace fs = std::filesystem;
+
+namespace twoliter::cli {
+
+namespace {
+
+Project openProject(const GlobalOptions& options) {
+    std::string start = options.projectPath.empty() ? "." : options.projectPath;
+    if (endsWith(start, "Twoliter.toml")) {
+        start = start.substr(0, start.size() - std::string("Twoliter.toml").size());
+        if (start.empty())
+            start = ".";
+    }
+    return loadProject(findProjectRoot(start));
+}
+
+std::string fromCurrentDirectory(const std::string& path) {
+    return absolutePath(path, fs::current_path().string());
+}
+
+std::string cacheDirectory(const GlobalOptions& options) {
+    return options.cacheDirectory.empty() ? defaultCacheDirectory()
+                                          : fromCurrentDirectory(options.cacheDirectory);
+}
+
+// The SDK image pinned by Twoliter.lock, if it has been created or imported
+// into the cache: <cache>/sdk/<digest>/rootfs.
+std::string lockedSdkRootfs(const Project& project, const GlobalOptions& options) {
+    if (!project.lock || !project.lock->sdk)
+        return "";
+    std::string hex = hexFromBase64(project.lock->sdk->digest);
+    if (hex.empty())
+        return "";
+    std::string rootfs = cacheDirectory(options) + "/sdk/" + hex + "/rootfs";
+    return isDirectory(rootfs) ? rootfs : "";
+}
+
+// Where spec macros come from: --sdk, $TWOLITER_SDK, the locked SDK image,
+// or the project's sdk/ folder.
+std::string sdkPath(const GlobalOptions& options, const Project& project) {
+    const char* fromEnvironment = std::getenv("TWOLITER_SDK");
+    std::string path = !options.sdk.empty() ? options.sdk
+                       : fromEnvironment && *fromEnvironment != 0
+                           ? fromEnvironment
+                           : lockedSdkRootfs(project, options);
+    if (path.empty())
+        path = project.root + "/sdk";
+    path = fromCurrentDirectory(path);
+    if (!pathExists(path)) {
+        throw Error("no SDK at " + path, {},
+                    "pass --sdk PATH or set TWOLITER_SDK (an SDK root, SDK source tree or macros "
+                    "file)");
+    }
+    return path;
+}
+
+int jobCount(const GlobalOptions& options) {
+    unsigned cores = std::thread::hardware_concurrency();
+    return options.jobs > 0 ? options.jobs : static_cast<int>(cores ? cores : 2);
+}
+
+PlannerOptions plannerOptions(const GlobalOptions& options, const Project& project) {
+    PlannerOptions planner;
+    planner.arch = parseArch(options.arch, {"--arch"});
+    planner.sdkPath = sdkPath(options, project);
+    for (const auto& source : options.kitSources) {
+        size_t equals = source.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            throw Error("expected NAME=PATH, found '" + source + "'", {"--kit-source"});
+        }
+        planner.kitSources.emplace_back(source.substr(0, equals),
+                                        fromCurrentDirectory(source.substr(equals + 1)));
+    }
+    if (::isatty(STDERR_FILENO)) {
+        planner.specProgress = [](size_t parsed, size_t total) {
+            std::cerr << "\r\033[Kparsing specs [" << parsed << "/" << total << "]"
+                      << (parsed == total ? "\r\033[K" : "") << std::flush;
+        };
+    }
+    planner.jobs = jobCount(options);
+    return planner;
+}
+
+void printWarnings(const Project& project, const Planner& planner) {
+    for (const auto& warning : project.warnings)
+        std::cerr << "twoliter: warning: " << warning << "\n";
+    for (const auto& warning : planner.warnings())
+        std::cerr << "twoliter: warning: " << warning << "\n";
+    for (const auto& line : describeDisagreements(planner)) {
+        std::cerr << "twoliter: warning: " << line << "\n";
+    }
+}
+
+BuildPlan planFor(Planner& planner, const std::string& kind, const std::string& name) {
+    return kind == "variant"   ? planner.planVariant(name)
+           : kind == "package" ? planner.planPackage(name)
+                               : planner.planKit(name);
+}
+
+std::atomic<bool> interrupted{false};
+
+void onInterrupt(int) {
+    interrupted = true;
+    ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+// Failed packages with their log's last lines, then what was done.
+void reportOutcome(const Planner& planner, const BuildReport& report) {
+    size_t built = 0, cached = 0;
+    for (size_t package : report.packages) {
+        const JobResult& result = report.results[package];
+        if (result.state == JobState::Built)
+            ++built;
+        if (result.state == JobState::Cached)
+            ++cached;
+        if (result.state != JobState::Failed)
+            continue;
+        std::cerr << "twoliter: " << planner.project().packages[package].packageName
+                  << " failed: " << result.detail << "\n";
+        if (result.logPath.empty())
+            continue;
+        std::cerr << "  log: " << result.logPath << "\n";
+        for (const auto& line : logTail(result.logPath, 15))
+            std::cerr << "  | " << line << "\n";
+    }
+    if (built == 0 && cached == report.packages.size()) {
+        std::cerr << "twoliter: nothing to do: all " << cached << " packages are up to date\n";
+    } else {
+        std::cerr << "twoliter: " << built << " built, " << cached << " from the cache, in "
+                  << static_cast<int>(report.seconds * 10) / 10.0
+                  << "s; summary: " << report.summaryPath << "\n";
+    }
+}
+
+}  // namespace
+
+int runBuild(const GlobalOptions& options, const BuildCommand& command) {
+    Project project = openProject(options);
+    Planner planner(project, plannerOptions(options, project));
+    planner.load();
+    printWarnings(project, planner);
+    BuildPlan plan = planFor(planner, command.kind, command.name);
+    if (command.dryRun) {
+        std::cout << (command.json ? formatPlanJson(planner, plan) : formatPlanText(planner, plan));
+        return 0;
+    }
+    if (command.kind == "kit") {
+        throw Error("building kits is not supported yet", {},
+                    "'twoliter build kit " + command.name + " --dry-run' prints the plan");
+    }
+    BuildOptions build;
+    build.jobs = jobCount(options);
+    build.keepGoing = command.keepGoing;
+    build.cacheDirectory = cacheDirectory(options);
+    build.fetch.lookasideCaches = command.lookasideCaches;
+    if (build.fetch.lookasideCaches.empty() && isDirectory(project.root + "/lookaside")) {
+        build.fetch.lookasideCaches.push_back(project.root + "/lookaside");
+    }
+    build.fetch.upstreamFallback = command.upstreamSourceFallback;
+    build.sdkRootfs = lockedSdkRootfs(project, options);
+    if (build.sdkRootfs.empty()) {
+        throw Error(project.lock && project.lock->sdk
+                        ? "the SDK image Twoliter.lock pins is not in the cache"
+                        : "Twoliter.lock pins no SDK image to build in",
+                    {}, "run 'twoliter sdk create' (or 'twoliter sdk import') first");
+    }
+    build.sdkDigest = hexFromBase64(project.lock->sdk->digest);
+    build.interrupted = &interrupted;
+    std::vector<std::string> names;
+    for (const auto& package : project.packages)
+        names.push_back(package.packageName);
+    ConsoleStatus status(names, plan.packageCount(), ::isatty(STDERR_FILENO) != 0, stderr,
+                         command.explain);
+    BubblewrapSandbox sandbox;
+    ::signal(SIGINT, onInterrupt);
+    BuildReport report =
+        runBuild(planner, plan, build, sandbox, status, [](const std::string& holder) {
+            std::cerr << "twoliter: waiting for " << holder << ", which is building this project\n";
+        });
+    ::signal(SIGINT, SIG_DFL);
+    status.finish();
+    reportOutcome(planner, report);
+    if (interrupted)
+        return 130;
+    if (!report.succeeded())
+        return 1;
+    if (command.kind == "variant" && !command.packagesOnly) {
+        throw Error("building variant images is not supported yet; the variant's packages are in " +
+                        project.display(project.buildDirectory() + "/rpms"),
+                    {}, "use --packages-only to build just the packages");
+    }
+    return 0;
+}
+
+int runGraph(const GlobalOptions& options, const GraphCommand& command) {
+    Project project = openProject(options);
+    Planner planner(project, plannerOptions(options, project));
+    planner.load();
+    printWarnings(project, planner);
+    BuildPlan plan = !command.variant.empty()   ? planner.planVariant(command.variant)
+                     : !command.package.empty() ? planner.planPackage(command.package)
+                     : !command.kit.empty()     ? planner.planKit(command.kit)
+                                                : planner.planAll();
+    GraphFormat format = command.format == "json"  ? GraphFormat::Json
+                         : command.format == "dot" ? GraphFormat::Dot
+                                                   : GraphFormat::Text;
+    std::cout << formatGraph(planner, plan, format);
+    return 0;
+}
+
+int runWhy(const GlobalOptions& options, const std::string& variant, const std::string& package) {
+    Project project = openProject(options);
+    Planner planner(project, plannerOptions(options, project));
+    planner.load();
+    std::cout << formatExplanation(planner.explain(variant, package));
+    return 0;
+}
+
+int runCheck(const GlobalOptions& options, bool strict) {
+    Project project = openProject(options);
+    Planner planner(project, plannerOptions(options, project));
+    planner.load();
+    printWarnings(project, planner);
+    std::vector<Error> errors;
+    size_t variants = 0;
+    for (const auto& variant : project.variants) {
+        if (!variant.supports(planner.arch()))
+            continue;
+        try {
+            planner.resolveVariant(variant.name);
+            ++variants;
+        } catch (const Error& e) {
+            errors.push_back(e);
+        }
+    }
+    throwIfAny(errors);
+    size_t rpms = 0;
+    size_t edges = 0;
+    for (size_t i = 0; i < planner.specs().size(); ++i) {
+        rpms += planner.specs()[i].builtBinaries().size();
+        edges += planner.packages()[i].buildDependencies.size();
+    }
+    std::cout << "ok: " << project.packages.size() << " packages (" << rpms << " RPMs, " << edges
+              << " build edges), " << variants << " variants, " << project.kits.size()
+              << " local and " << project.config.kits.size() << " external kits checked for "
+              << archName(planner.arch()) << "\n";
+    if (strict && !planner.disagreements().empty()) {
+        throw Error(std::to_string(planner.disagreements().size()) +
+                    " Cargo/spec dependency disagreements (see warnings above)");
+    }
+    return 0;
+}
+
+int runClean(const GlobalOptions& options) {
+    Project project = openProject(options);
+    for (const char* folder : {"rpms", "state", "logs"}) {
+        std::error_code ignored;
+        fs::remove_all(project.buildDirectory() + "/" + folder, ignored);
+    }
+    std::cerr << "twoliter: removed build/rpms, build/state and build/logs (the cache at "
+              << cacheDirectory(options) << " is kept)\n";
+    return 0;
+}
+
+}  // namespace twoliter::cli

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace twoliter::cli {
+
+// Options every command takes (see `twoliter --help`).
+struct GlobalOptions {
+    std::string projectPath;
+    std::string arch = "x86_64";
+    std::string sdk;
+    std::vector<std::string> kitSources;
+    int jobs = 0;
+    std::string cacheDirectory;
+};
+
+struct BuildCommand {
+    std::string kind;  // variant, package or kit
+    std::string name;
+    bool dryRun = false;
+    bool json = false;
+    bool packagesOnly = false;
+    bool keepGoing = false;
+    bool explain = false;
+    std::vector<std::string> lookasideCaches;
+    bool upstreamSourceFallback = false;
+};
+
+struct GraphCommand {
+    std::string format = "text";
+    std::string variant;
+    std::string package;
+    std::string kit;
+};
+
+// Each returns the process exit code or throws Error.
+int runBuild(const GlobalOptions& options, const BuildCommand& command);
+int runGraph(const GlobalOptions& options, const GraphCommand& command);
+int runWhy(const GlobalOptions& options, const std::string& variant, const std::string& package);
+int runCheck(const GlobalOptions& options, bool strict);
+int runClean(const GlobalOptions& options);
+
+}  // namespace twoliter::cli
