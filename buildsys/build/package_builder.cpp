@@ -258,7 +258,9 @@ void PackageBuilder::publish(size_t package, const ActionRecord& record) {
     outputs_[package] = std::move(outputs);
 }
 
-void PackageBuilder::cancel() {}
+void PackageBuilder::cancel() {
+    sandbox_.cancelAll();
+}
 
 std::map<std::string, std::string> PackageBuilder::outputsOf(size_t package) const {
     std::lock_guard<std::mutex> lock(mutex_);
