@@ -15,8 +15,10 @@
 #include "build/planner.h"
 #include "build/report.h"
 #include "cache/content_store.h"
+#include "project/lock_writer.h"
 #include "project/project.h"
 #include "sandbox/sandbox.h"
+#include "sdk/sdk_image.h"
 #include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -283,6 +285,53 @@ int runClean(const GlobalOptions& options) {
     }
     std::cerr << "twoliter: removed build/rpms, build/state and build/logs (the cache at "
               << cacheDirectory(options) << " is kept)\n";
+    return 0;
+}
+
+namespace {
+
+// Pins the SDK image (its manifest digest) in Twoliter.lock, keeping the kits.
+void lockSdk(const Project& project, const std::string& manifestHex) {
+    if (!project.config.sdk) {
+        throw Error("Twoliter.toml has no [sdk] to pin the image as", {"Twoliter.toml"});
+    }
+    TwoliterLock lock = project.lock ? *project.lock : TwoliterLock{};
+    lock.sdk = lockedImageFor(project.config, *project.config.sdk, manifestHex);
+    writeFileAtomic(project.root + "/Twoliter.lock", formatTwoliterLock(lock));
+    std::cerr << "twoliter: Twoliter.lock pins " << lock.sdk->source << " (sha256:" << manifestHex
+              << ")\n";
+}
+
+// <store>/sdk/<hex>/rootfs -> <hex>
+std::string manifestHexOf(const std::string& rootfs) {
+    return fs::path(rootfs).parent_path().filename().string();
+}
+
+}  // namespace
+
+int runSdkCreate(const GlobalOptions& options, const std::string& recipe,
+                 const std::string& output) {
+    Project project = openProject(options);
+    std::string recipePath =
+        recipe.empty() ? project.root + "/sdk/recipe" : fromCurrentDirectory(recipe);
+    std::string layout =
+        output.empty() ? project.buildDirectory() + "/sdk/oci" : fromCurrentDirectory(output);
+    SdkRecipe parsed = readSdkRecipe(recipePath);
+    std::cerr << "twoliter: creating the SDK image from " << project.display(recipePath)
+              << " (Debian " << parsed.suite << ", this takes a few minutes)\n";
+    std::string digest = createSdkImage(parsed, fs::path(recipePath).parent_path().string(),
+                                        parseArch(options.arch, {"--arch"}), layout);
+    std::string rootfs = importSdkImage(layout, cacheDirectory(options));
+    std::cout << digest << "\n";
+    lockSdk(project, manifestHexOf(rootfs));
+    return 0;
+}
+
+int runSdkImport(const GlobalOptions& options, const std::string& source) {
+    Project project = openProject(options);
+    std::string rootfs = importSdkImage(fromCurrentDirectory(source), cacheDirectory(options));
+    std::cout << "sha256:" << manifestHexOf(rootfs) << "\n";
+    lockSdk(project, manifestHexOf(rootfs));
     return 0;
 }
 

@@ -40,5 +40,9 @@ int runGraph(const GlobalOptions& options, const GraphCommand& command);
 int runWhy(const GlobalOptions& options, const std::string& variant, const std::string& package);
 int runCheck(const GlobalOptions& options, bool strict);
 int runClean(const GlobalOptions& options);
+// recipe: the recipe file (default <project>/sdk/recipe); output: the OCI
+// image layout folder (default <project>/build/sdk/oci).
+int runSdkCreate(const GlobalOptions& options, const std::string& recipe, const std::string& output);
+int runSdkImport(const GlobalOptions& options, const std::string& source);
 
 }  // namespace twoliter::cli

@@ -102,6 +102,29 @@ void addCleanCommand(CLI::App& app, GlobalOptions& options) {
     clean->callback([&options] { exitCode = runClean(options); });
 }
 
+void addSdkCommand(CLI::App& app, GlobalOptions& options) {
+    CLI::App* sdk = app.add_subcommand(
+        "sdk", "Make the SDK image builds run in available, and pin it in Twoliter.lock");
+    sdk->require_subcommand(1);
+    CLI::App* create = sdk->add_subcommand(
+        "create",
+        "Create the SDK image from a recipe of Debian packages (needs the Debian mirror)");
+    auto recipe = std::make_shared<std::string>();
+    auto output = std::make_shared<std::string>();
+    create->add_option("--recipe", *recipe, "Recipe file (default: <project>/sdk/recipe)");
+    create->add_option("--output", *output,
+                       "Where to write the OCI image layout (default: <project>/build/sdk/oci)");
+    create->callback(
+        [&options, recipe, output] { exitCode = runSdkCreate(options, *recipe, *output); });
+    CLI::App* import = sdk->add_subcommand(
+        "import",
+        "Import an SDK image: an OCI image layout (folder or tar) or a docker save archive");
+    auto source = std::make_shared<std::string>();
+    import->add_option("source", *source, "The image to import")->required();
+    import->callback([&options, source] { exitCode = runSdkImport(options, *source);
+});
+}  // namespace
+
 struct CommandEntry {
     const char* name;
     void (*add)(CLI::App&, GlobalOptions&);
@@ -110,7 +133,7 @@ struct CommandEntry {
 // Every top-level command, in the order --help lists them.
 const CommandEntry kCommands[] = {
     {"build", addBuildCommand}, {"graph", addGraphCommand}, {"why", addWhyCommand},
-    {"check", addCheckCommand}, {"clean", addCleanCommand},
+    {"check", addCheckCommand}, {"sdk", addSdkCommand},     {"clean", addCleanCommand},
 };
 
 int suggestCommand(const std::string& word) {
@@ -133,7 +156,7 @@ bool isCommand(const std::string& word) {
     return false;
 }
 
-}  // namespace
+}  // namespace twoliter::cli
 }  // namespace twoliter::cli
 
 int main(int argc, char** argv) {

@@ -142,7 +142,7 @@ std::string missingCapability(const std::string& message) {
     std::string rest = message.substr(at + marker.size());
     if (startsWith(rest, "requested "))
         rest = rest.substr(std::string("requested ").size());
-    return rest.substr(0, rest.find(' '));
+    return rest.substr(0, rest.find_first_of(" ;"));
 }
 
 }  // namespace

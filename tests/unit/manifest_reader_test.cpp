@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "project/lock_writer.h"
 #include "project/manifest_reader.h"
 #include "support/temp_tree.h"
 
@@ -225,4 +226,21 @@ TEST_CASE("malformed manifests name file, line and key") {
     writeTreeFile(dir.path(), "Cargo.toml", "[package]\nname = 3\n");
     CHECK(describeFailure([&] { readCargoManifest(dir.path() + "/Cargo.toml", "C"); }) ==
           "C:2: package.name: expected a string, found an integer");
+}
+
+TEST_CASE("a written Twoliter.lock reads back the same") {
+    TempDir dir;
+    TwoliterConfig config;
+    config.vendorRegistries["sample"] = "localhost:5000/sample";
+    ImageRef sdk{"sample-sdk", "0.1.0", "sample", {}};
+    TwoliterLock lock;
+    lock.sdk = lockedImageFor(config, sdk, std::string(64, 'a'));
+    CHECK(lock.sdk->source == "localhost:5000/sample/sample-sdk:v0.1.0");
+    writeTreeFile(dir.path(), "Twoliter.lock", formatTwoliterLock(lock));
+    auto read = readTwoliterLock(dir.path() + "/Twoliter.lock", "Twoliter.lock");
+    REQUIRE(read.sdk);
+    CHECK(read.sdk->digest == lock.sdk->digest);
+    CHECK(read.kits.empty());
+    ImageRef unknown{"sdk", "1", "nobody", {"Twoliter.toml", 5, "sdk"}};
+    CHECK_THROWS_WITH(lockedImageFor(config, unknown, ""), Catch::Contains("vendor 'nobody'"));
 }

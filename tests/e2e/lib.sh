@@ -1,0 +1,42 @@
+# Shared helpers of the end-to-end scripts. Source it after setting
+# TWOLITER, SOURCE_DIR and SDK_CACHE (the folder the SDK fixture filled).
+set -u
+failures=0
+passes=0
+
+pass() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() {  # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+    local description=$1
+    shift
+    if "$@"; then pass; else fail "$description"; fi
+}
+finish() {
+    echo "$passes passed, $failures failed"
+    [ "$failures" -eq 0 ]
+}
+
+# A copy of the sample project at $1, using its own cache $2 with the SDK
+# image imported (and pinned in its Twoliter.lock).
+sample_project() {
+    local project=$1 cache=$2
+    mkdir -p "$project"
+    cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$project"/
+    "$TWOLITER" --project-path "$project" --cache-dir "$cache" sdk import "$SDK_CACHE/sample-sdk-oci" >/dev/null
+}
+
+# twoliter against the project $1 with cache $2, more arguments after.
+tl() {
+    local project=$1 cache=$2
+    shift 2
+    "$TWOLITER" --project-path "$project" --cache-dir "$cache" "$@"
+}
+
+# "name state" lines of the last build's summary.
+summary_states() {
+    python3 - "$1/build/state/x86_64/last-build.json" <<'PY'
+import json, sys
+for package in json.load(open(sys.argv[1]))["packages"]:
+    print(package["name"], package["state"])
+PY
+}
