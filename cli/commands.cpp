@@ -14,6 +14,7 @@
 #include "build/console_status.h"
 #include "build/planner.h"
 #include "build/report.h"
+#include "build/source_date.h"
 #include "cache/content_store.h"
 #include "project/lock_writer.h"
 #include "project/project.h"
@@ -191,6 +192,7 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
                     {}, "run 'twoliter sdk create' (or 'twoliter sdk import') first");
     }
     build.sdkDigest = hexFromBase64(project.lock->sdk->digest);
+    build.sourceDateEpoch = sourceDateEpoch(project.root);
     build.interrupted = &interrupted;
     std::vector<std::string> names;
     for (const auto& package : project.packages)

@@ -18,7 +18,7 @@ struct BuildOptions {
     FetchSettings fetch;
     std::string sdkRootfs;  // the SDK root filesystem builds run in
     std::string sdkDigest;
-    std::string sourceDateEpoch = "0";
+    std::string sourceDateEpoch = "1704067200";  // see build/source_date.h
     const std::atomic<bool>* interrupted = nullptr;
 };
 

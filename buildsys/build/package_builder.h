@@ -19,7 +19,7 @@ struct PackageBuildSettings {
     std::string sdkRootfs;      // the SDK root filesystem builds run in
     std::string sdkMacrosPath;  // inside the SDK: the macros file rpmbuild loads
     BuildEnvironment environment;
-    std::string sourceDateEpoch = "0";
+    std::string sourceDateEpoch = "1704067200";
     // Folders of the project: state (work dirs, last keys), logs, rpms.
     std::string stateDirectory;
     std::string logDirectory;

@@ -53,14 +53,24 @@ done
 
 # 4. Changing one spec rebuilds exactly it and the packages whose build
 #    roots hold its RPMs (libseccomp-devel is in runc's and containerd's).
-echo "# a change" >>"$project/packages/libseccomp/libseccomp.spec"
+printf '* Mon Jan 01 2024 Sample <sample@example.invalid> - 2.5.5-1\n- a change\n' \
+    >>"$project/packages/libseccomp/libseccomp.spec"
 tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only --explain 2>"$work/changed.log"
 summary_states "$project" | awk '$2 == "built" {print $1}' | sort >"$work/rebuilt"
 check "a spec change rebuilds exactly the dependent packages" \
     diff <(printf '%s\n' containerd libseccomp runc) "$work/rebuilt"
 check "--explain names the changed input" grep -q "changed: file:libseccomp.spec" "$work/changed.log"
+check "--explain names the changed build root" \
+    grep -q "runc.*changed: build-root:bottlerocket-libseccomp-devel" "$work/changed.log"
 
-# 5. A comment in Cargo.toml outside the metadata rebuilds nothing.
+# 5. A change that leaves a package's RPMs identical (a comment) rebuilds
+#    the package but none of its dependents: their build roots are the same.
+echo "# only a comment" >>"$project/packages/libcap/libcap.spec"
+tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>"$work/comment-spec.log"
+summary_states "$project" | awk '$2 == "built" {print $1}' >"$work/rebuilt"
+check "a comment in a spec rebuilds only that package" diff <(echo libcap) "$work/rebuilt"
+
+# 6. A comment in Cargo.toml outside the metadata rebuilds nothing.
 sed -i '1i # a comment' "$project/packages/libcap/Cargo.toml"
 tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>"$work/comment.log"
 check "a Cargo.toml comment rebuilds nothing" grep -q "nothing to do" "$work/comment.log"
