@@ -15,6 +15,7 @@
 #include "build/planner.h"
 #include "build/report.h"
 #include "build/source_date.h"
+#include "cache/cache_pruning.h"
 #include "cache/content_store.h"
 #include "project/lock_writer.h"
 #include "project/project.h"
@@ -22,6 +23,7 @@
 #include "sdk/sdk_image.h"
 #include "util/digest.h"
 #include "util/error.h"
+#include "util/file_lock.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -334,6 +336,46 @@ int runSdkImport(const GlobalOptions& options, const std::string& source) {
     std::string rootfs = importSdkImage(fromCurrentDirectory(source), cacheDirectory(options));
     std::cout << "sha256:" << manifestHexOf(rootfs) << "\n";
     lockSdk(project, manifestHexOf(rootfs));
+    return 0;
+}
+
+namespace {
+std::string humanSize(uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+}  // namespace
+
+int runCacheInfo(const GlobalOptions& options) {
+    std::string root = cacheDirectory(options);
+    CacheUsage usage = measureCache(root);
+    std::cout << "cache: " << root << "\n"
+              << "  build outputs:  " << humanSize(usage.contentBytes) << "\n"
+              << "  build roots:    " << humanSize(usage.buildRootBytes) << "\n"
+              << "  external files: " << humanSize(usage.externalFileBytes) << "\n"
+              << "  action records: " << humanSize(usage.actionBytes) << "\n"
+              << "  SDK images:     " << humanSize(usage.sdkBytes) << " (not pruned)\n";
+    return 0;
+}
+
+int runCachePrune(const GlobalOptions& options, const std::string& maxSize) {
+    std::string root = cacheDirectory(options);
+    uint64_t limit = parseSize(maxSize);
+    FileLock lock(cacheLockPath(root), [](const std::string&) {
+        std::cerr << "twoliter: waiting for the builds using the cache to finish\n";
+    });
+    PruneResult result = pruneCache(root, limit);
+    std::cerr << "twoliter: removed " << result.removedEntries << " entries ("
+              << humanSize(result.removedBytes) << "); " << humanSize(result.after.prunable())
+              << " left besides SDK images\n";
     return 0;
 }
 

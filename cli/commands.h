@@ -44,5 +44,7 @@ int runClean(const GlobalOptions& options);
 // image layout folder (default <project>/build/sdk/oci).
 int runSdkCreate(const GlobalOptions& options, const std::string& recipe, const std::string& output);
 int runSdkImport(const GlobalOptions& options, const std::string& source);
+int runCacheInfo(const GlobalOptions& options);
+int runCachePrune(const GlobalOptions& options, const std::string& maxSize);
 
 }  // namespace twoliter::cli

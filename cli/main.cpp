@@ -125,6 +125,20 @@ void addSdkCommand(CLI::App& app, GlobalOptions& options) {
 });
 }  // namespace
 
+void addCacheCommand(CLI::App& app, GlobalOptions& options) {
+    CLI::App* cache = app.add_subcommand(
+        "cache", "Inspect or bound the shared cache (build outputs, build roots, external files)");
+    cache->require_subcommand(1);
+    cache->add_subcommand("info", "Show what the cache holds")->callback([&options] {
+        exitCode = runCacheInfo(options);
+    });
+    CLI::App* prune = cache->add_subcommand(
+        "prune", "Remove the least recently used entries until the cache fits a size");
+    auto maxSize = std::make_shared<std::string>();
+    prune->add_option("--max-size", *maxSize, "Size to fit in, e.g. 500M or 10G")->required();
+    prune->callback([&options, maxSize] { exitCode = runCachePrune(options, *maxSize); });
+}
+
 struct CommandEntry {
     const char* name;
     void (*add)(CLI::App&, GlobalOptions&);
@@ -133,7 +147,8 @@ struct CommandEntry {
 // Every top-level command, in the order --help lists them.
 const CommandEntry kCommands[] = {
     {"build", addBuildCommand}, {"graph", addGraphCommand}, {"why", addWhyCommand},
-    {"check", addCheckCommand}, {"sdk", addSdkCommand},     {"clean", addCleanCommand},
+    {"check", addCheckCommand}, {"sdk", addSdkCommand},     {"cache", addCacheCommand},
+    {"clean", addCleanCommand},
 };
 
 int suggestCommand(const std::string& word) {

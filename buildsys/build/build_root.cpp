@@ -36,8 +36,10 @@ std::string BuildRootCache::ensure(
     for (const auto& digest : digests)
         hash.addField(digest);
     std::string target = root_ + "/" + hash.hex();
-    if (isDirectory(target))
+    if (isDirectory(target)) {
+        touchPath(target);
         return target;
+    }
 
     static std::atomic<unsigned> counter{0};
     std::string temporary =

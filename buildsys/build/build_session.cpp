@@ -6,6 +6,7 @@
 
 #include "build/build_root.h"
 #include "build/package_builder.h"
+#include "cache/cache_pruning.h"
 #include "cache/content_store.h"
 #include "cache/file_digests.h"
 #include "spec/sdk.h"
@@ -50,6 +51,12 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
     auto start = std::chrono::steady_clock::now();
     const Project& project = planner.project();
     FileLock lock(project.buildDirectory() + "/state/lock", waitingForLock);
+    // Shared: builds of several projects use the cache at once; a prune
+    // takes it exclusively.
+    FileLock cacheLock(
+        cacheLockPath(options.cacheDirectory),
+        [&](const std::string& holder) { waitingForLock(holder + " (pruning the cache)"); },
+        FileLock::Mode::Shared);
     if (!isRegularFile(options.sdkRootfs + sdkMacrosInside(planner.arch()))) {
         throw Error("the SDK has no RPM macros for " + std::string(archName(planner.arch())),
                     {options.sdkRootfs + sdkMacrosInside(planner.arch())});

@@ -50,6 +50,7 @@ bool ContentStore::verify(const std::string& digest) {
 }
 
 void ContentStore::materialize(const std::string& digest, const std::string& destination) const {
+    touchPath(pathOf(digest));
     fs::create_directories(fs::path(destination).parent_path());
     std::string temporary = destination + ".tmp-" + std::to_string(::getpid());
     std::error_code error;
@@ -72,6 +73,8 @@ const char kActionMagic[] = "twoliter-action-v1\n";
 
 std::optional<ActionRecord> ActionCache::find(const std::string& key) const {
     auto content = readFileIfExists(pathOf(key));
+    if (content)
+        touchPath(pathOf(key));
     std::string magic(kActionMagic);
     if (!content || content->compare(0, magic.size(), magic) != 0)
         return std::nullopt;

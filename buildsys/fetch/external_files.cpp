@@ -93,8 +93,10 @@ std::vector<std::string> ExternalFileStore::sourcesFor(const ExternalFile& file)
 
 std::string ExternalFileStore::ensure(const ExternalFile& file) {
     std::string target = pathOf(file);
-    if (isRegularFile(target))
+    if (isRegularFile(target)) {
+        touchPath(target);
         return target;
+    }
     fs::create_directories(fs::path(target).parent_path());
     // Unique per process and per call: two builds may fetch the same file at once.
     static std::atomic<unsigned> counter{0};

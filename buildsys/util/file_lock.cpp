@@ -13,14 +13,15 @@
 
 namespace twoliter {
 
-FileLock::FileLock(const std::string& path,
-                   const std::function<void(const std::string&)>& waiting) {
+FileLock::FileLock(const std::string& path, const std::function<void(const std::string&)>& waiting,
+                   Mode mode) {
+    int operation = mode == Mode::Shared ? LOCK_SH : LOCK_EX;
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0)
         throw Error(std::string("cannot open lock file: ") + std::strerror(errno), {path});
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd_, operation | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK)
             throw Error(std::string("cannot lock: ") + std::strerror(errno), {path});
         char holder[64] = "";
@@ -28,11 +29,13 @@ FileLock::FileLock(const std::string& path,
         if (waiting)
             waiting(n > 0 ? trimString(std::string(holder, static_cast<size_t>(n)))
                           : "another process");
-        while (::flock(fd_, LOCK_EX) != 0) {
+        while (::flock(fd_, operation) != 0) {
             if (errno != EINTR)
                 throw Error(std::string("cannot lock: ") + std::strerror(errno), {path});
         }
     }
+    if (mode == Mode::Shared)
+        return;  // the file names the exclusive holder only
     std::string self = "pid " + std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd_, 0) == 0) {
         ssize_t written = ::pwrite(fd_, self.data(), self.size(), 0);

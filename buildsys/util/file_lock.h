@@ -5,13 +5,15 @@
 
 namespace twoliter {
 
-// An exclusive advisory lock (flock) on a file, held for the object's life
+// An advisory lock (flock, exclusive or shared) on a file, held for the object's life
 // and released by the kernel if the process dies. When another process holds
 // it, waiting(holder) is called once with what the holder wrote ("pid 123")
 // and the constructor blocks until the lock is free.
 class FileLock {
   public:
-    FileLock(const std::string& path, const std::function<void(const std::string&)>& waiting);
+    enum class Mode { Exclusive, Shared };
+    FileLock(const std::string& path, const std::function<void(const std::string&)>& waiting,
+             Mode mode = Mode::Exclusive);
     ~FileLock();
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;

@@ -1,6 +1,7 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,10 @@ void writeFileAtomic(const std::string& path, const std::string& content) {
         ::unlink(temporary.c_str());
         throw Error(std::string("cannot rename file into place: ") + std::strerror(saved), {path});
     }
+}
+
+void touchPath(const std::string& path) {
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
 }
 
 bool pathExists(const std::string& path) {

@@ -17,6 +17,9 @@ std::optional<std::string> readFileIfExists(const std::string& path);
 void writeFileAtomic(const std::string& path, const std::string& content);
 
 bool pathExists(const std::string& path);
+// Sets the modification time to now (for least-recently-used pruning);
+// failures are ignored.
+void touchPath(const std::string& path);
 bool isDirectory(const std::string& path);
 bool isRegularFile(const std::string& path);
 

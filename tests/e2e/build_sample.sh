@@ -75,4 +75,10 @@ sed -i '1i # a comment' "$project/packages/libcap/Cargo.toml"
 tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>"$work/comment.log"
 check "a Cargo.toml comment rebuilds nothing" grep -q "nothing to do" "$work/comment.log"
 
+# 7. A pruned cache rebuilds what it lost, to the same bytes.
+cp "$project"/build/rpms/runc/*.rpm "$work/runc-before.rpm"
+check "the cache can be pruned to nothing" tl "$project" "$cache" cache prune --max-size 0
+check "pruned outputs are rebuilt" tl "$project" "$cache" build package runc
+check "the rebuilt RPM is byte-identical" cmp -s "$work/runc-before.rpm" "$project"/build/rpms/runc/*.rpm
+
 finish
