@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "build/build_session.h"
@@ -135,13 +136,10 @@ void onInterrupt(int) {
 
 // Failed packages with their log's last lines, then what was done.
 void reportOutcome(const Planner& planner, const BuildReport& report) {
-    size_t built = 0, cached = 0;
+    std::map<JobState, size_t> counts;
     for (size_t package : report.packages) {
         const JobResult& result = report.results[package];
-        if (result.state == JobState::Built)
-            ++built;
-        if (result.state == JobState::Cached)
-            ++cached;
+        ++counts[result.state];
         if (result.state != JobState::Failed)
             continue;
         std::cerr << "twoliter: " << planner.project().packages[package].packageName
@@ -152,13 +150,21 @@ void reportOutcome(const Planner& planner, const BuildReport& report) {
         for (const auto& line : logTail(result.logPath, 15))
             std::cerr << "  | " << line << "\n";
     }
-    if (built == 0 && cached == report.packages.size()) {
-        std::cerr << "twoliter: nothing to do: all " << cached << " packages are up to date\n";
-    } else {
-        std::cerr << "twoliter: " << built << " built, " << cached << " from the cache, in "
-                  << static_cast<int>(report.seconds * 10) / 10.0
-                  << "s; summary: " << report.summaryPath << "\n";
+    if (counts[JobState::Cached] == report.packages.size()) {
+        std::cerr << "twoliter: nothing to do: all " << report.packages.size()
+                  << " packages are up to date\n";
+        return;
     }
+    std::string line = std::to_string(counts[JobState::Built]) + " built, " +
+                       std::to_string(counts[JobState::Cached]) + " from the cache";
+    for (JobState state : {JobState::Failed, JobState::Skipped, JobState::Cancelled}) {
+        if (counts[state])
+            line += ", " + std::to_string(counts[state]) + " " + jobStateName(state);
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", report.seconds);
+    std::cerr << "twoliter: " << line << " in " << seconds << "s; summary: " << report.summaryPath
+              << "\n";
 }
 
 }  // namespace
