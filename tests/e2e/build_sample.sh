@@ -87,4 +87,14 @@ check "the cache can be pruned to nothing" tl "$project" "$cache" cache prune --
 check "pruned outputs are rebuilt" tl "$project" "$cache" build package runc
 check "the rebuilt RPM is byte-identical" cmp -s "$work/runc-before.rpm" "$project"/build/rpms/runc/*.rpm
 
+# 8. A failing build names the package, its log and the log's last lines;
+#    --keep-going still builds what does not depend on it.
+sed -i 's/^%build$/%build\necho the-build-breaks-here; exit 3/' "$project/packages/libcap/libcap.spec"
+tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only --keep-going 2>"$work/failed.log"
+status=$?
+check "a failed build exits 1" test "$status" -eq 1
+check "the failure names the package and its log" grep -q "libcap failed: rpmbuild exited with 1" "$work/failed.log"
+check "the failure shows the log's last lines" grep -q "| the-build-breaks-here" "$work/failed.log"
+check "--keep-going skips only the dependents" grep -q "1 failed, 1 skipped" "$work/failed.log"
+
 finish
