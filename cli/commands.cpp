@@ -18,6 +18,7 @@
 #include "build/source_date.h"
 #include "cache/cache_pruning.h"
 #include "cache/content_store.h"
+#include "oci/registry_client.h"
 #include "project/lock_writer.h"
 #include "project/project.h"
 #include "sandbox/sandbox.h"
@@ -382,6 +383,44 @@ int runCachePrune(const GlobalOptions& options, const std::string& maxSize) {
     std::cerr << "twoliter: removed " << result.removedEntries << " entries ("
               << humanSize(result.removedBytes) << "); " << humanSize(result.after.prunable())
               << " left besides SDK images\n";
+    return 0;
+}
+
+int runSdkPull(const GlobalOptions& options, const std::string& reference) {
+    Project project = openProject(options);
+    ImageReference image;
+    if (!reference.empty()) {
+        image = parseImageReference(reference, {"sdk pull"});
+    } else if (project.lock && project.lock->sdk) {
+        const LockedImage& locked = *project.lock->sdk;
+        image = parseImageReference(locked.source, {"Twoliter.lock", 0, "sdk.source"});
+        std::string hex = hexFromBase64(locked.digest);
+        if (hex.size() != 64) {
+            throw Error("not a SHA-256 digest: '" + locked.digest + "'",
+                        {"Twoliter.lock", 0, "sdk.digest"});
+        }
+        image.digest = "sha256:" + hex;
+    } else {
+        throw Error("Twoliter.lock pins no SDK image to pull", {},
+                    "name one: twoliter sdk pull <registry>/<repository>@sha256:<digest>");
+    }
+    std::string layout = project.buildDirectory() + "/sdk/pulled";
+    RegistryClient client;
+    std::string digest =
+        client.pullImage(image, layout, ociArchName(parseArch(options.arch, {"--arch"})));
+    std::string rootfs = importSdkImage(layout, cacheDirectory(options));
+    std::cout << digest << "\n";
+    lockSdk(project, manifestHexOf(rootfs));
+    return 0;
+}
+
+int runSdkPush(const GlobalOptions& options, const std::string& reference,
+               const std::string& layout) {
+    Project project = openProject(options);
+    std::string source =
+        layout.empty() ? project.buildDirectory() + "/sdk/oci" : fromCurrentDirectory(layout);
+    RegistryClient client;
+    std::cout << client.pushImage(source, parseImageReference(reference, {"sdk push"})) << "\n";
     return 0;
 }
 

@@ -44,6 +44,10 @@ int runClean(const GlobalOptions& options);
 // image layout folder (default <project>/build/sdk/oci).
 int runSdkCreate(const GlobalOptions& options, const std::string& recipe, const std::string& output);
 int runSdkImport(const GlobalOptions& options, const std::string& source);
+// reference: an image reference; empty pulls what Twoliter.lock pins, by digest.
+int runSdkPull(const GlobalOptions& options, const std::string& reference);
+// layout: the OCI image layout to push (default <project>/build/sdk/oci).
+int runSdkPush(const GlobalOptions& options, const std::string& reference, const std::string& layout);
 int runCacheInfo(const GlobalOptions& options);
 int runCachePrune(const GlobalOptions& options, const std::string& maxSize);
 

@@ -116,14 +116,28 @@ void addSdkCommand(CLI::App& app, GlobalOptions& options) {
                        "Where to write the OCI image layout (default: <project>/build/sdk/oci)");
     create->callback(
         [&options, recipe, output] { exitCode = runSdkCreate(options, *recipe, *output); });
-    CLI::App* import = sdk->add_subcommand(
+    CLI::App* importCommand = sdk->add_subcommand(
         "import",
         "Import an SDK image: an OCI image layout (folder or tar) or a docker save archive");
     auto source = std::make_shared<std::string>();
-    import->add_option("source", *source, "The image to import")->required();
-    import->callback([&options, source] { exitCode = runSdkImport(options, *source);
-});
-}  // namespace
+    importCommand->add_option("source", *source, "The image to import")->required();
+    importCommand->callback([&options, source] { exitCode = runSdkImport(options, *source); });
+    CLI::App* pull = sdk->add_subcommand(
+        "pull",
+        "Pull an SDK image from an OCI registry (by default the one Twoliter.lock pins, "
+        "by digest)");
+    auto reference = std::make_shared<std::string>();
+    pull->add_option("reference", *reference, "<registry>/<repository>[:<tag>][@sha256:<digest>]");
+    pull->callback([&options, reference] { exitCode = runSdkPull(options, *reference); });
+    CLI::App* push = sdk->add_subcommand("push", "Push the SDK image to an OCI registry");
+    auto target = std::make_shared<std::string>();
+    auto layout = std::make_shared<std::string>();
+    push->add_option("reference", *target, "<registry>/<repository>:<tag>")->required();
+    push->add_option("--layout", *layout,
+                     "The OCI image layout to push (default: <project>/build/sdk/oci)");
+    push->callback(
+        [&options, target, layout] { exitCode = runSdkPush(options, *target, *layout); });
+}
 
 void addCacheCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* cache = app.add_subcommand(
@@ -171,7 +185,7 @@ bool isCommand(const std::string& word) {
     return false;
 }
 
-}  // namespace twoliter::cli
+}  // namespace
 }  // namespace twoliter::cli
 
 int main(int argc, char** argv) {

@@ -7,6 +7,7 @@ The tree has the layout of the sample project at the root of this repository:
     sdk/macros/..., sdk/provides           (copied, so the tree is self-contained)
     packages/<name>/{Cargo.toml,<name>.spec,<name>.c}, packages/{build.rs,packages.rs}
     variants/<variant>/Cargo.toml, variants/{build.rs,variants.rs}
+    (with --all-variant also variants/all-bench-1, which includes every package)
     kits/bench-kit/Cargo.toml, kits/{build.rs,kit.rs}
 
 Shape of the package graph (deterministic from --seed):
@@ -202,6 +203,17 @@ def build_graph(count, seed):
     return base, libs, tools, variant_tools
 
 
+# The variant --all-variant adds: every package of the tree, so that one
+# "build variant all-bench-1 --packages-only" builds all of them. It draws no
+# random numbers, so the rest of the tree is the same with or without it.
+ALL_VARIANT = ("all-bench-1", {
+    "features": ["grub-set-private-var", "uefi-secure-boot", "xfs-data-partition",
+                 "systemd-networkd"],
+    "kernel": ["console=ttyS0,115200n8", "quiet"],
+    "format": None, "layout": None, "arches": None,
+})
+
+
 # --- file contents ------------------------------------------------------------
 
 def cargo_dep_lines(deps, prefix="../"):
@@ -332,7 +344,7 @@ def toml_list(items, indent="    "):
     return "\n".join('%s"%s",' % (indent, item) for item in items)
 
 
-def variant_cargo(name, tools, meta):
+def variant_cargo(name, tools, meta, comment="tools"):
     crate = name.replace(".", "_")
     lines = ["[package]", 'name = "%s"' % crate, 'version = "0.1.0"', 'edition = "2021"',
              "publish = false", 'build = "../build.rs"',
@@ -348,7 +360,7 @@ def variant_cargo(name, tools, meta):
         lines.append('image-format = "%s"' % meta["format"])
     if meta["arches"]:
         lines.append("supported-arches = [%s]" % ", ".join('"%s"' % a for a in meta["arches"]))
-    lines += ["included-packages = [", "# tools", toml_list(p.name for p in tools), "]",
+    lines += ["included-packages = [", "# " + comment, toml_list(p.name for p in tools), "]",
               "kernel-parameters = [", toml_list(meta["kernel"]), "]", "",
               "[lib]", 'path = "../variants.rs"', "", "[build-dependencies]",
               'bench-kit = { path = "../../kits/bench-kit" }']
@@ -404,7 +416,7 @@ def prepare_out(out, force):
     os.makedirs(out, exist_ok=True)
 
 
-def generate(out, count, seed, sdk_source, force=False):
+def generate(out, count, seed, sdk_source, force=False, all_variant=False):
     base, libs, tools, variant_tools = build_graph(count, seed)
     packages = sorted(base + libs + tools, key=lambda p: p.name)
     prepare_out(out, force)
@@ -442,6 +454,13 @@ def generate(out, count, seed, sdk_source, force=False):
         os.makedirs(os.path.join(var_root, name))
         write(os.path.join(var_root, name, "Cargo.toml"),
               variant_cargo(name, variant_tools[name], meta))
+    variant_names = [name for name, _, _ in VARIANTS]
+    if all_variant:
+        name, meta = ALL_VARIANT
+        os.makedirs(os.path.join(var_root, name))
+        write(os.path.join(var_root, name, "Cargo.toml"),
+              variant_cargo(name, packages, meta, "every package of the tree"))
+        variant_names.append(name)
 
     kit_root = os.path.join(out, "kits")
     os.makedirs(os.path.join(kit_root, "bench-kit"))
@@ -450,12 +469,14 @@ def generate(out, count, seed, sdk_source, force=False):
     write(os.path.join(kit_root, "kit.rs"),
           "// Intentionally empty library shared by every kit crate.\n")
     in_variants = {p.name: p for tools_ in variant_tools.values() for p in tools_}
-    kit_packages = base + libs + list(in_variants.values())
+    if all_variant:
+        in_variants.update((p.name, p) for p in tools)
+    kit_packages = base + libs + sorted(in_variants.values(), key=lambda p: p.name)
     write(os.path.join(kit_root, "bench-kit", "Cargo.toml"), kit_cargo(kit_packages))
 
     members = ['    "kits/bench-kit",', ""]
     members += ['    "packages/%s",' % p.name for p in packages]
-    members += [""] + ['    "variants/%s",' % name for name, _, _ in VARIANTS]
+    members += [""] + ['    "variants/%s",' % name for name in variant_names]
     write(os.path.join(out, "Cargo.toml"),
           '[workspace]\nresolver = "2"\nmembers = [\n' + "\n".join(members) + "\n]\n"
           + CARGO_PROFILE)
@@ -463,7 +484,8 @@ def generate(out, count, seed, sdk_source, force=False):
         "packages": len(packages), "base": len(base), "libraries": len(base) + len(libs),
         "tools": len(tools), "rpms": 2 * (len(base) + len(libs)) + len(tools),
         "max_level": max(p.level for p in packages) + 1,
-        "variants": {name: len(t) for name, t in variant_tools.items()},
+        "variants": dict([(name, len(t)) for name, t in variant_tools.items()]
+                         + ([(ALL_VARIANT[0], len(packages))] if all_variant else [])),
     }
 
 
@@ -476,6 +498,9 @@ def main(argv=None):
                         help="folder with macros/ and provides to copy (default: the repo's sdk/)")
     parser.add_argument("--force", action="store_true",
                         help="replace --out if it holds a tree generated by this script")
+    parser.add_argument("--all-variant", action="store_true",
+                        help="also write the variant %s, which includes every package"
+                        % ALL_VARIANT[0])
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if not 10 <= args.packages <= 5000:
@@ -485,7 +510,7 @@ def main(argv=None):
             parser.error("no %s in --sdk-source %s" % (needed, args.sdk_source))
     started = time.perf_counter()
     summary = generate(os.path.abspath(args.out), args.packages, args.seed, args.sdk_source,
-                       args.force)
+                       args.force, args.all_variant)
     elapsed = (time.perf_counter() - started) * 1000
     if not args.quiet:
         print("generated %s: %d packages (%d base, %d libraries, %d tools), %d RPMs, "

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# End to end: the SDK image pushed to a registry on loopback (Debian's
+# docker-registry, started here), pulled by tag into a fresh project, then
+# pulled again by the digest Twoliter.lock pinned, and used for a build.
+# Usage: sdk_registry.sh TWOLITER SOURCE_DIR SDK_CACHE
+TWOLITER=$(realpath "$1")
+SOURCE_DIR=$(realpath "$2")
+SDK_CACHE=$(realpath "$3")
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+registry=""
+trap '[ -n "$registry" ] && kill "$registry" 2>/dev/null; rm -rf "$work"' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry-storage
+http:
+  addr: 127.0.0.1:$port
+YAML
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry=$!
+for _ in $(seq 100); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
+    sleep 0.1
+done
+
+image="127.0.0.1:$port/sample/sample-sdk:v0.1.0"
+project=$work/project
+mkdir -p "$project"
+cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$project"/
+pushed=$(tl "$project" "$work/cache" sdk push "$image" --layout "$SDK_CACHE/sample-sdk-oci")
+check "the SDK image is pushed" test -n "$pushed"
+pulled=$(tl "$project" "$work/cache" sdk pull "$image" 2>/dev/null)
+check "pulling by tag gives the pushed manifest" test "$pulled" = "$pushed"
+check "the pulled image is pinned in Twoliter.lock" grep -q "^digest = " "$project/Twoliter.lock"
+sed -i "s|^source = .*|source = \"$image\"|" "$project/Twoliter.lock"
+check "pulling what the lock pins, by digest, into a fresh cache" \
+    tl "$project" "$work/fresh-cache" sdk pull
+check "a package builds in the pulled SDK" tl "$project" "$work/fresh-cache" build package glibc
+finish
