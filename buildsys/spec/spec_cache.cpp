@@ -10,7 +10,7 @@ SpecCache::SpecCache(std::string path) : records_(std::move(path), "twoliter-spe
 std::string SpecCache::keyFor(const std::string& contextDigest, const std::string& specText) {
     // Bump the version whenever what the parser extracts or how it is encoded
     // changes, so that old cache entries are not trusted.
-    return Sha256().addField("spec-v4").addField(contextDigest).addField(specText).hex();
+    return Sha256().addField("spec-v5").addField(contextDigest).addField(specText).hex();
 }
 
 std::optional<PackageSpec> SpecCache::find(const std::string& key) {

@@ -1,6 +1,13 @@
 // Spec parsing through the real librpmbuild with the sample SDK's macros.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "spec/sdk.h"
 #include "spec/spec_cache.h"
 #include "spec/spec_parser.h"
@@ -247,4 +254,27 @@ TEST_CASE("variant macros and bconds reach the spec as upstream defines them") {
                                                "bottlerocket-variant-family(aws-k8s)",
                                                "bottlerocket-variant-flavor(nvidia)",
                                                "family-and-flavor", "private-var"});
+}
+
+TEST_CASE("shell code in a spec cannot reach the network while it parses") {
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    std::string port = std::to_string(ntohs(address.sin_port));
+    std::string probe = "(bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port +
+                        "' 2>/dev/null && echo reachable || echo unreachable)";
+    REQUIRE(std::system(("test \"$" + probe + "\" = reachable").c_str()) == 0);  // from here it is
+    TempDir dir;
+    writeTreeFile(dir.path(), "n.spec",
+                  "Name: n\nVersion: 1\nRelease: %(" + probe +
+                      ")\nSummary: s\nLicense: MIT\n"
+                      "%description\nd\n%files\n");
+    auto outcomes = parseSpecs(sampleContext(), {{dir.path() + "/n.spec", "n"}}, 1);
+    CHECK(only(outcomes).release == "unreachable");
+    ::close(listener);
 }
