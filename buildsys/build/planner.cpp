@@ -51,10 +51,16 @@ void Planner::loadSpecs() {
     context_ = macroContextFor(Sdk{options_.sdkPath}, options_.arch);
     contextDigest_ = context_.digest();
     const MacroContext& context = context_;
-    osPrefix_ = expandMacros(context, "%{?_cross_os}");
-    if (osPrefix_.empty())
-        osPrefix_ = "bottlerocket-";
     SpecCache cache(specCachePath(project_, options_.arch));
+    std::string prefixKey = SpecCache::keyFor(contextDigest_, "%{?_cross_os}");
+    if (auto cached = cache.findText(prefixKey)) {
+        osPrefix_ = *cached;
+    } else {
+        osPrefix_ = expandMacros(context, "%{?_cross_os}");
+        if (osPrefix_.empty())
+            osPrefix_ = "bottlerocket-";
+        cache.storeText(prefixKey, osPrefix_);
+    }
     std::vector<Error> errors;
     specs_ =
         loadProjectSpecs(project_, context, cache, options_.jobs, errors, options_.specProgress);

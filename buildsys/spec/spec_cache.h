@@ -22,6 +22,10 @@ class SpecCache {
 
     std::optional<PackageSpec> find(const std::string& key);
     void store(const std::string& key, const PackageSpec& spec);
+    // Any other text derived from the macro context alone (e.g. an expanded
+    // macro), so that a warm run needs no rpm configuration at all.
+    std::optional<std::string> findText(const std::string& key) { return records_.find(key); }
+    void storeText(const std::string& key, const std::string& text) { records_.store(key, text); }
     void save() { records_.save(); }
 
     size_t hits() const { return hits_; }

@@ -60,10 +60,8 @@ void configureRpm(const MacroContext& context, const std::string& digest) {
     rpmPushMacro(nullptr, "_target_cpu", nullptr, archName(context.arch), RMIL_CMDLINE);
     // rpm's default %_smp_build_ncpus runs a shell at every expansion, and a
     // spec parse expands it in each %build; nothing parsed depends on it.
-    char* cpus = rpmExpand("%{?_smp_build_ncpus}", nullptr);
-    if (cpus && *cpus)
-        rpmPushMacro(nullptr, "_smp_build_ncpus", nullptr, cpus, RMIL_CMDLINE);
-    free(cpus);
+    std::string cpus = std::to_string(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    rpmPushMacro(nullptr, "_smp_build_ncpus", nullptr, cpus.c_str(), RMIL_CMDLINE);
     for (const auto& [name, value] : context.defines) {
         rpmPushMacro(nullptr, name.c_str(), nullptr, value.c_str(), RMIL_CMDLINE);
     }
