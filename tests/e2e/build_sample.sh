@@ -46,6 +46,9 @@ tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>"$work/n
 check "a second run does nothing" grep -q "nothing to do" "$work/noop.log"
 check "a second run takes everything from the cache" \
     test -z "$(summary_states "$project" | awk '$2 != "cached"')"
+strace -f -e trace=execve -o "$work/noop.strace" "$TWOLITER" --project-path "$project" \
+    --cache-dir "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>/dev/null
+check "a no-op run starts no process" test "$(grep -c 'execve(' "$work/noop.strace")" -eq 1
 
 # 3. Two builds from clean caches give byte-identical RPMs.
 other=$work/other
