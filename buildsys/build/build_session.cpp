@@ -89,10 +89,12 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
     settings.stateDirectory = stateDirectory(planner);
     settings.logDirectory = project.buildDirectory() + "/logs/" + archName(planner.arch());
     settings.rpmDirectory = project.buildDirectory() + "/rpms";
+    BuildState state(stateDirectory(planner) + "/build-state");
     PackageBuilder builder(planner, std::move(baseInputs), settings, store, actions, externalFiles,
-                           buildRoots, sandbox);
+                           buildRoots, sandbox, state);
     ScheduleOptions schedule{options.jobs, options.keepGoing, options.interrupted};
     report.results = runSchedule(planner.graph(), report.packages, schedule, builder, status);
+    state.save();
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.summaryPath = stateDirectory(planner) + "/last-build.json";

@@ -24,7 +24,8 @@ std::string rpmFileName(const std::string& name, const std::string& evr, const s
 PackageBuilder::PackageBuilder(const Planner& planner, std::vector<ActionInputs> baseInputs,
                                PackageBuildSettings settings, ContentStore& store,
                                ActionCache& actions, ExternalFileStore& externalFiles,
-                               BuildRootCache& buildRoots, SandboxRunner& sandbox)
+                               BuildRootCache& buildRoots, SandboxRunner& sandbox,
+                               BuildState& state)
     : planner_(planner),
       baseInputs_(std::move(baseInputs)),
       settings_(std::move(settings)),
@@ -32,7 +33,8 @@ PackageBuilder::PackageBuilder(const Planner& planner, std::vector<ActionInputs>
       actions_(actions),
       externalFiles_(externalFiles),
       buildRoots_(buildRoots),
-      sandbox_(sandbox) {}
+      sandbox_(sandbox),
+      state_(state) {}
 
 namespace {
 
@@ -111,9 +113,32 @@ std::vector<std::tuple<std::string, std::string, std::string>> PackageBuilder::b
     return rpms;
 }
 
-std::string PackageBuilder::previousKeyPath(size_t package) const {
-    return settings_.stateDirectory + "/last-action/" +
-           planner_.project().packages[package].packageName;
+// Unchanged since the last run: same key, and build/rpms/<pkg>/ and the
+// store still hold its outputs. A few stats, no cache lookup.
+bool PackageBuilder::unchanged(size_t package, const std::string& key) {
+    auto entry = state_.find(planner_.project().packages[package].packageName);
+    if (!entry || entry->key != key || !published(package, entry->outputs))
+        return false;
+    for (const auto& [name, digest] : entry->outputs) {
+        if (!store_.contains(digest))
+            return false;
+        touchPath(store_.pathOf(digest));  // a use, for pruning
+    }
+    actions_.touch(key);
+    std::lock_guard<std::mutex> lock(mutex_);
+    outputs_[package] = entry->outputs;
+    return true;
+}
+
+std::string PackageBuilder::explain(size_t package, const ActionInputs& inputs) const {
+    auto entry = state_.find(planner_.project().packages[package].packageName);
+    if (!entry)
+        return "not built before";
+    auto previous = actions_.find(entry->key);
+    if (!previous)
+        return "the previous build's record is gone";
+    auto changes = explainDifference({previous->inputs}, inputs);
+    return changes.empty() ? "outputs missing" : joinStrings(changes, ", ");
 }
 
 JobResult PackageBuilder::run(size_t package) {
@@ -127,24 +152,19 @@ JobResult PackageBuilder::run(size_t package) {
         }
         std::sort(inputs.items.begin(), inputs.items.end());
         std::string key = inputs.key();
+        if (unchanged(package, key)) {
+            return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};
+        }
         auto record = actions_.find(key);
         bool complete = record && std::all_of(record->outputs.begin(), record->outputs.end(),
                                               [&](const ActionOutput& output) {
                                                   return store_.contains(output.digest);
                                               });
         if (complete) {
-            publish(package, *record);
-            writeFileAtomic(previousKeyPath(package), key);
+            publish(package, key, *record);
             return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};
         }
-        std::string why = "not built before";
-        if (auto previousKey = readFileIfExists(previousKeyPath(package))) {
-            if (auto previous = actions_.find(*previousKey)) {
-                auto changes = explainDifference({previous->inputs}, inputs);
-                if (!changes.empty())
-                    why = joinStrings(changes, ", ");
-            }
-        }
+        std::string why = explain(package, inputs);
         JobResult result = build(package, inputs, key);
         result.seconds = secondsSince(start);
         if (result.state == JobState::Built)
@@ -226,34 +246,42 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     record.inputs = inputs.items;
     actions_.store(key, record);
-    publish(package, record);
-    writeFileAtomic(previousKeyPath(package), key);
+    publish(package, key, record);
     fs::remove_all(work);
     return {JobState::Built, 0, "", log};
 }
 
-void PackageBuilder::publish(size_t package, const ActionRecord& record) {
+bool PackageBuilder::published(size_t package,
+                               const std::map<std::string, std::string>& outputs) const {
     std::string directory =
         settings_.rpmDirectory + "/" + planner_.project().packages[package].packageName;
+    if (!isDirectory(directory) || filesIn(directory) != outputs.size())
+        return false;
+    for (const auto& [name, digest] : outputs) {
+        if (!isRegularFile(directory + "/" + name))
+            return false;
+    }
+    return true;
+}
+
+void PackageBuilder::publish(size_t package, const std::string& key, const ActionRecord& record) {
+    const std::string& name = planner_.project().packages[package].packageName;
+    std::string directory = settings_.rpmDirectory + "/" + name;
     std::map<std::string, std::string> outputs;
     for (const auto& output : record.outputs)
         outputs[output.name] = output.digest;
-    // Already in place (a no-op run): exactly the expected files, nothing else.
-    bool current = isDirectory(directory) && filesIn(directory) == outputs.size();
-    for (const auto& [name, digest] : outputs) {
-        current = current && isRegularFile(directory + "/" + name);
-    }
-    if (!current) {
+    if (!published(package, outputs)) {
         std::string fresh = directory + ".tmp-" + uniqueSuffix();
         fs::create_directories(fresh);
-        for (const auto& [name, digest] : outputs)
-            store_.materialize(digest, fresh + "/" + name);
+        for (const auto& [file, digest] : outputs)
+            store_.materialize(digest, fresh + "/" + file);
         std::string old = directory + ".old-" + uniqueSuffix();
         std::error_code ignored;
         fs::rename(directory, old, ignored);
         fs::rename(fresh, directory);
         fs::remove_all(old, ignored);
     }
+    state_.record(name, {key, outputs});
     std::lock_guard<std::mutex> lock(mutex_);
     outputs_[package] = std::move(outputs);
 }

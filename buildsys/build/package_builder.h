@@ -7,6 +7,7 @@
 
 #include "build/action_inputs.h"
 #include "build/build_root.h"
+#include "build/build_state.h"
 #include "build/planner.h"
 #include "build/scheduler.h"
 #include "cache/content_store.h"
@@ -39,7 +40,7 @@ class PackageBuilder final : public JobRunner {
     PackageBuilder(const Planner& planner, std::vector<ActionInputs> baseInputs,
                    PackageBuildSettings settings, ContentStore& store, ActionCache& actions,
                    ExternalFileStore& externalFiles, BuildRootCache& buildRoots,
-                   SandboxRunner& sandbox);
+                   SandboxRunner& sandbox, BuildState& state);
 
     JobResult run(size_t package) override;
     void cancel() override;
@@ -52,8 +53,10 @@ class PackageBuilder final : public JobRunner {
     JobResult build(size_t package, const ActionInputs& inputs, const std::string& key);
     std::vector<std::tuple<std::string, std::string, std::string>> buildRootRpms(
         size_t package) const;
-    void publish(size_t package, const ActionRecord& record);
-    std::string previousKeyPath(size_t package) const;
+    bool unchanged(size_t package, const std::string& key);
+    std::string explain(size_t package, const ActionInputs& inputs) const;
+    bool published(size_t package, const std::map<std::string, std::string>& outputs) const;
+    void publish(size_t package, const std::string& key, const ActionRecord& record);
 
     const Planner& planner_;
     std::vector<ActionInputs> baseInputs_;
@@ -63,6 +66,7 @@ class PackageBuilder final : public JobRunner {
     ExternalFileStore& externalFiles_;
     BuildRootCache& buildRoots_;
     SandboxRunner& sandbox_;
+    BuildState& state_;
     mutable std::mutex mutex_;
     std::map<size_t, std::map<std::string, std::string>> outputs_;
 };

@@ -102,6 +102,10 @@ std::optional<ActionRecord> ActionCache::find(const std::string& key) const {
     }
 }
 
+void ActionCache::touch(const std::string& key) const {
+    touchPath(pathOf(key));
+}
+
 void ActionCache::store(const std::string& key, const ActionRecord& record) {
     BinaryWriter out;
     out.putVarint(record.outputs.size());

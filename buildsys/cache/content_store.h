@@ -55,6 +55,8 @@ class ActionCache {
     explicit ActionCache(std::string root);
 
     std::optional<ActionRecord> find(const std::string& key) const;
+    // Marks the record as used now, for pruning, without reading it.
+    void touch(const std::string& key) const;
     void store(const std::string& key, const ActionRecord& record);
 
   private:
