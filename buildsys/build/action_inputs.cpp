@@ -35,7 +35,7 @@ std::vector<std::string> filesUnder(const std::string& directory, Skip skip) {
             continue;
         }
         if (it->is_regular_file())
-            files.push_back(fs::relative(it->path(), directory).string());
+            files.push_back(it->path().lexically_relative(directory).string());
     }
     std::sort(files.begin(), files.end());
     return files;

@@ -43,6 +43,13 @@ void ConsoleStatus::jobStarted(size_t node) {
 void ConsoleStatus::jobFinished(size_t node, const JobResult& result) {
     running_.erase(node);
     ++done_;
+    // Packages taken from the cache are counted, and listed only with
+    // --explain: on a large project they would drown what did happen.
+    if (result.state == JobState::Cached && !explain_) {
+        if (terminal_ && (done_ % 64 == 0 || done_ == total_))
+            redraw();
+        return;
+    }
     if (terminal_)
         std::fputs("\r\033[K", out_);
     std::fprintf(out_, "[%zu/%zu] %s\n", done_, total_, describe(node, result).c_str());

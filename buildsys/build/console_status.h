@@ -12,8 +12,8 @@ namespace twoliter {
 
 // Progress of a build on stderr. On a terminal: one status line redrawn in
 // place, "[done/total] running: a, b (12s)", with a line above it for each
-// package that finished; elsewhere (CI logs): one plain line per finished
-// package.
+// package that was built or failed; elsewhere (CI logs): one plain line per
+// such package. Packages taken from the cache get a line only with explain.
 class ConsoleStatus final : public StatusSink {
   public:
     // explain: also say why each package was built or taken from the cache.

@@ -108,23 +108,20 @@ std::vector<std::tuple<std::string, std::string, std::string>> PackageBuilder::b
                         " did not produce");
         }
         const std::string& digest = outputs->second.at(file);
-        rpms.emplace_back(file, store_.pathOf(digest), digest);
+        // The published copy: present whenever the producer's job succeeded,
+        // even if the cache entry was pruned since.
+        rpms.emplace_back(file, settings_.rpmDirectory + "/" + producer + "/" + file, digest);
     }
     return rpms;
 }
 
-// Unchanged since the last run: same key, and build/rpms/<pkg>/ and the
-// store still hold its outputs. A few stats, no cache lookup.
+// Unchanged since the last run: same key, and build/rpms/<pkg>/ still holds
+// its outputs. A few stats, no cache lookup.
 bool PackageBuilder::unchanged(size_t package, const std::string& key) {
     auto entry = state_.find(planner_.project().packages[package].packageName);
     if (!entry || entry->key != key || !published(package, entry->outputs))
         return false;
-    for (const auto& [name, digest] : entry->outputs) {
-        if (!store_.contains(digest))
-            return false;
-        touchPath(store_.pathOf(digest));  // a use, for pruning
-    }
-    actions_.touch(key);
+    actions_.touch(key);  // a use, for pruning
     std::lock_guard<std::mutex> lock(mutex_);
     outputs_[package] = entry->outputs;
     return true;
@@ -141,16 +138,33 @@ std::string PackageBuilder::explain(size_t package, const ActionInputs& inputs) 
     return changes.empty() ? "outputs missing" : joinStrings(changes, ", ");
 }
 
+ActionInputs PackageBuilder::inputsOf(size_t package) const {
+    ActionInputs inputs = baseInputs_.at(package);
+    for (const auto& [name, path, digest] : buildRootRpms(package)) {
+        inputs.add("build-root:" + name, digest);
+    }
+    std::sort(inputs.items.begin(), inputs.items.end());
+    return inputs;
+}
+
+std::optional<JobResult> PackageBuilder::runIfUpToDate(size_t package) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+        if (unchanged(package, inputsOf(package).key())) {
+            return JobResult{JobState::Cached, secondsSince(start), "inputs unchanged", ""};
+        }
+    } catch (const Error&) {
+        // run() reports it
+    }
+    return std::nullopt;
+}
+
 JobResult PackageBuilder::run(size_t package) {
     auto start = std::chrono::steady_clock::now();
     const PackageManifest& manifest = planner_.project().packages[package];
     std::string log = settings_.logDirectory + "/" + manifest.packageName + ".log";
     try {
-        ActionInputs inputs = baseInputs_.at(package);
-        for (const auto& [name, path, digest] : buildRootRpms(package)) {
-            inputs.add("build-root:" + name, digest);
-        }
-        std::sort(inputs.items.begin(), inputs.items.end());
+        ActionInputs inputs = inputsOf(package);
         std::string key = inputs.key();
         if (unchanged(package, key)) {
             return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};

@@ -43,6 +43,7 @@ class PackageBuilder final : public JobRunner {
                    SandboxRunner& sandbox, BuildState& state);
 
     JobResult run(size_t package) override;
+    std::optional<JobResult> runIfUpToDate(size_t package) override;
     void cancel() override;
 
     // The RPM files package i produced or took from the cache (file name ->
@@ -53,6 +54,7 @@ class PackageBuilder final : public JobRunner {
     JobResult build(size_t package, const ActionInputs& inputs, const std::string& key);
     std::vector<std::tuple<std::string, std::string, std::string>> buildRootRpms(
         size_t package) const;
+    ActionInputs inputsOf(size_t package) const;
     bool unchanged(size_t package, const std::string& key);
     std::string explain(size_t package, const ActionInputs& inputs) const;
     bool published(size_t package, const std::map<std::string, std::string>& outputs) const;

@@ -8,6 +8,8 @@
 #include "spec/sdk.h"
 #include "spec/spec_cache.h"
 #include "spec/spec_parser.h"
+#include "util/binary_codec.h"
+#include "util/digest.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -30,6 +32,7 @@ void Planner::load() {
     loadResolver();
     loadBuildRoots();
     checkCargoEdges();
+    cache_->save();
 }
 
 namespace {
@@ -51,7 +54,8 @@ void Planner::loadSpecs() {
     context_ = macroContextFor(Sdk{options_.sdkPath}, options_.arch);
     contextDigest_ = context_.digest();
     const MacroContext& context = context_;
-    SpecCache cache(specCachePath(project_, options_.arch));
+    cache_ = std::make_unique<SpecCache>(specCachePath(project_, options_.arch));
+    SpecCache& cache = *cache_;
     std::string prefixKey = SpecCache::keyFor(contextDigest_, "%{?_cross_os}");
     if (auto cached = cache.findText(prefixKey)) {
         osPrefix_ = *cached;
@@ -62,10 +66,12 @@ void Planner::loadSpecs() {
         cache.storeText(prefixKey, osPrefix_);
     }
     std::vector<Error> errors;
-    specs_ =
-        loadProjectSpecs(project_, context, cache, options_.jobs, errors, options_.specProgress);
+    specs_ = loadProjectSpecs(project_, context, cache, options_.jobs, errors,
+                              options_.specProgress, &poolInputs_);
+    poolInputs_.push_back(osPrefix_);
+    for (const auto& package : project_.packages)
+        poolInputs_.push_back(package.directory);
     cacheHits_ = cache.hits();
-    cache.save();
     throwIfAny(errors);
     for (const auto& spec : specs_) {
         if (spec.parseOutput.empty())
@@ -90,7 +96,8 @@ void Planner::loadResolver() {
         SpecCache cache(specCachePath(project_, options_.arch) + "-kit-" + kit);
         std::vector<Error> errors;
         std::vector<PackageSpec> specs =
-            loadProjectSpecs(kitProject, context, cache, options_.jobs, errors);
+            loadProjectSpecs(kitProject, context, cache, options_.jobs, errors, {}, &poolInputs_);
+        poolInputs_.push_back("kit-source:" + kit);
         cache.save();
         throwIfAny(errors);
         resolver_->addKitSpecs(kit, specs);
@@ -111,10 +118,14 @@ void Planner::loadResolver() {
                             kit.name + "=PATH to use the kit's source tree");
         }
         resolver_->addKitRepository(kit.name, directory);
+        poolInputs_.push_back("kit:" + kit.name + ":" +
+                              sha256FileHex(directory + "/repodata/repomd.xml"));
     }
     for (const auto& [kit, root] : sources)
         addKitSource(kit, root);
-    resolver_->addSdkProvides(Sdk{options_.sdkPath}.provides());
+    std::vector<std::string> provides = Sdk{options_.sdkPath}.provides();
+    resolver_->addSdkProvides(provides);
+    poolInputs_.push_back("sdk-provides:" + joinStrings(provides, "\n"));
     for (const auto& variant : project_.variants) {
         if (variant.supports(options_.arch))
             resolver_->addVariant(variant);
@@ -153,13 +164,85 @@ std::string missingCapability(const std::string& message) {
 
 }  // namespace
 
+// Build roots solved by an earlier run of the same pool, if any: stored in
+// the spec cache under a digest of everything the pool holds.
+bool Planner::loadCachedBuildRoots(const std::string& key) {
+    auto record = cache_->findText(key);
+    if (!record)
+        return false;
+    try {
+        BinaryReader in(*record);
+        std::vector<PlannedPackage> packages(specs_.size());
+        for (auto& package : packages) {
+            package.buildRoot.resize(in.getVarint());
+            for (auto& resolved : package.buildRoot) {
+                resolved.name = in.getString();
+                resolved.evr = in.getString();
+                resolved.arch = in.getString();
+                resolved.origin = static_cast<PackageOrigin>(in.getVarint());
+                resolved.repository = in.getString();
+                resolved.specIndex = in.getVarint();
+                if (resolved.origin == PackageOrigin::Local &&
+                    resolved.specIndex >= specs_.size()) {
+                    return false;
+                }
+            }
+        }
+        if (!in.atEnd())
+            return false;
+        packages_ = std::move(packages);
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void Planner::storeBuildRoots(const std::string& key) {
+    BinaryWriter out;
+    for (const auto& package : packages_) {
+        out.putVarint(package.buildRoot.size());
+        for (const auto& resolved : package.buildRoot) {
+            out.putStrings({resolved.name, resolved.evr, resolved.arch});
+            out.putVarint(static_cast<uint64_t>(resolved.origin));
+            out.putString(resolved.repository);
+            out.putVarint(resolved.specIndex);
+        }
+    }
+    cache_->storeText(key, out.bytes());
+}
+
+void Planner::addBuildEdges(size_t i, std::vector<Error>& errors) {
+    std::set<size_t> dependencies;
+    for (const auto& package : packages_[i].buildRoot) {
+        if (package.origin == PackageOrigin::Local)
+            dependencies.insert(package.specIndex);
+    }
+    if (dependencies.count(i)) {
+        errors.emplace_back("dependency cycle: the build root of " +
+                                project_.packages[i].packageName + " includes its own RPMs",
+                            Location{project_.display(specs_[i].specPath), 0, "BuildRequires"},
+                            "a BuildRequires of the package requires the package itself");
+        dependencies.erase(i);
+    }
+    packages_[i].buildDependencies.assign(dependencies.begin(), dependencies.end());
+    for (size_t dependency : dependencies)
+        graph_.addEdge(i, dependency);
+}
+
 void Planner::loadBuildRoots() {
     std::vector<Error> errors;
-    packages_.assign(specs_.size(), {});
     for (size_t i = 0; i < specs_.size(); ++i) {
         graph_.addNode(project_.packages[i].packageName);
     }
-    for (size_t i = 0; i < specs_.size(); ++i) {
+    Sha256 pool;
+    pool.addField("build-roots-v1");
+    for (const auto& input : poolInputs_)
+        pool.addField(input);
+    std::string key = SpecCache::keyFor(contextDigest_, pool.hex());
+    bool cached = loadCachedBuildRoots(key);
+    if (!cached)
+        packages_.assign(specs_.size(), {});
+    for (size_t i = 0; i < specs_.size() && !cached; ++i) {
         try {
             packages_[i].buildRoot = resolver_->resolveBuildRoot(i);
         } catch (const Error& e) {
@@ -169,30 +252,18 @@ void Planner::loadBuildRoots() {
             int line = missing.empty() ? 0 : buildRequiresLine(specs_[i].specPath, shortName);
             errors.emplace_back(
                 e.what(), Location{project_.display(specs_[i].specPath), line, "BuildRequires"});
-            continue;
         }
-        std::set<size_t> dependencies;
-        for (const auto& package : packages_[i].buildRoot) {
-            if (package.origin == PackageOrigin::Local)
-                dependencies.insert(package.specIndex);
-        }
-        if (dependencies.count(i)) {
-            errors.emplace_back("dependency cycle: the build root of " +
-                                    project_.packages[i].packageName + " includes its own RPMs",
-                                Location{project_.display(specs_[i].specPath), 0, "BuildRequires"},
-                                "a BuildRequires of the package requires the package itself");
-            dependencies.erase(i);
-        }
-        packages_[i].buildDependencies.assign(dependencies.begin(), dependencies.end());
-        for (size_t dependency : dependencies)
-            graph_.addEdge(i, dependency);
     }
+    for (size_t i = 0; i < specs_.size(); ++i)
+        addBuildEdges(i, errors);
     try {
         graph_.checkAcyclic();
     } catch (const Error& e) {
         errors.push_back(e);
     }
     throwIfAny(errors);
+    if (!cached)
+        storeBuildRoots(key);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include "project/project.h"
 #include "solve/resolver.h"
 #include "spec/package_spec.h"
+#include "spec/spec_cache.h"
 #include "spec/spec_parser.h"
 
 namespace twoliter {
@@ -84,6 +85,9 @@ class Planner {
     void loadSpecs();
     void loadResolver();
     void loadBuildRoots();
+    bool loadCachedBuildRoots(const std::string& key);
+    void storeBuildRoots(const std::string& key);
+    void addBuildEdges(size_t package, std::vector<Error>& errors);
     void checkCargoEdges();
     BuildPlan planFor(std::string kind, std::string target, const std::vector<size_t>& roots);
 
@@ -91,6 +95,10 @@ class Planner {
     PlannerOptions options_;
     MacroContext context_;
     std::string contextDigest_;
+    // Everything the pool is made of (spec keys, kit repodata, SDK provides),
+    // so build roots can be reused while none of it changes.
+    std::vector<std::string> poolInputs_;
+    std::unique_ptr<SpecCache> cache_;
     std::string osPrefix_;
     std::vector<PackageSpec> specs_;
     std::vector<PlannedPackage> packages_;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -83,7 +84,7 @@ class Schedule {
 
     std::vector<JobResult> run(JobRunner& runner, StatusSink& status) {
         CompletionQueue completions;
-        std::vector<std::thread> workers;
+        std::map<size_t, std::thread> workers;  // joined as their jobs finish
         size_t running = 0;
         bool stopping = false;
         while (remaining_ > 0) {
@@ -94,10 +95,15 @@ class Schedule {
             while (!stopping && !ready_.empty() &&
                    static_cast<int>(running) < std::max(1, options_.jobs)) {
                 size_t node = takeMostUrgent();
-                ++running;
+                if (auto done = runner.runIfUpToDate(node)) {
+                    finish(node, *done, status, stopping);
+                    continue;
+                }
                 status.jobStarted(node);
-                workers.emplace_back(
-                    [&runner, &completions, node] { completions.push(node, runner.run(node)); });
+                ++running;
+                workers.emplace(node, std::thread([&runner, &completions, node] {
+                                    completions.push(node, runner.run(node));
+                                }));
             }
             if (running == 0)
                 break;  // stopping, or nothing can start any more
@@ -108,24 +114,30 @@ class Schedule {
                 continue;
             }
             --running;
-            --remaining_;
-            if (interrupted() && result.state == JobState::Failed)
-                result.state = JobState::Cancelled;
-            results_[node] = result;
-            status.jobFinished(node, result);
-            if (result.state == JobState::Built || result.state == JobState::Cached) {
-                release(node);
-            } else if (!options_.keepGoing) {
-                stopping = true;
-            }
+            workers[node].join();
+            workers.erase(node);
+            finish(node, std::move(result), status, stopping);
         }
-        for (auto& worker : workers)
+        for (auto& [node, worker] : workers)
             worker.join();
         markNotStarted(stopping);
         return results_;
     }
 
   private:
+    void finish(size_t node, JobResult result, StatusSink& status, bool& stopping) {
+        --remaining_;
+        if (interrupted() && result.state == JobState::Failed)
+            result.state = JobState::Cancelled;
+        results_[node] = result;
+        status.jobFinished(node, result);
+        if (result.state == JobState::Built || result.state == JobState::Cached) {
+            release(node);
+        } else if (!options_.keepGoing) {
+            stopping = true;
+        }
+    }
+
     bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
 
     size_t takeMostUrgent() {

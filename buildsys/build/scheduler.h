@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,17 @@ class JobRunner {
     virtual JobResult run(size_t node) = 0;
     // Asks running jobs to stop (after an interrupt); run() then returns.
     virtual void cancel() = 0;
+    // A job with nothing to do (up to date) may say so here, on the
+    // scheduling thread, without a worker thread; nullopt means "run it".
+    // Must be quick: no process, no waiting.
+    virtual std::optional<JobResult> runIfUpToDate(size_t node) { return std::nullopt; }
 };
 
 // Progress reporting. Calls come from the scheduling thread only.
 class StatusSink {
   public:
     virtual ~StatusSink() = default;
+    // A job started on a worker (up-to-date jobs only finish).
     virtual void jobStarted(size_t node) {}
     virtual void jobFinished(size_t node, const JobResult& result) {}
     // About once a second while jobs run, to refresh elapsed times.

@@ -32,7 +32,8 @@ void SpecCache::store(const std::string& key, const PackageSpec& spec) {
 
 std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroContext& context,
                                           SpecCache& cache, int jobs, std::vector<Error>& errors,
-                                          const ParseProgress& progress) {
+                                          const ParseProgress& progress,
+                                          std::vector<std::string>* keys) {
     std::string contextDigest = context.digest();
     std::vector<PackageSpec> specs(project.packages.size());
     std::vector<SpecParseRequest> requests;
@@ -41,6 +42,8 @@ std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroCon
     for (size_t i = 0; i < project.packages.size(); ++i) {
         std::string path = project.packages[i].specPath();
         std::string key = SpecCache::keyFor(contextDigest, readFile(path));
+        if (keys)
+            keys->push_back(key);
         if (auto cached = cache.find(key)) {
             specs[i] = std::move(*cached);
             specs[i].specPath = path;

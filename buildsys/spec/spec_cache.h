@@ -38,9 +38,11 @@ class SpecCache {
 // The specs of every package of the project, in project.packages order,
 // read from the cache where the text and context are unchanged and parsed
 // (jobs at once) otherwise. Every spec that fails to parse is reported in
-// errors; its entry is then left default-constructed.
+// errors; its entry is then left default-constructed. keys, when given,
+// receives each spec's cache key (a digest of its text and the context).
 std::vector<PackageSpec> loadProjectSpecs(const Project& project, const MacroContext& context,
                                           SpecCache& cache, int jobs, std::vector<Error>& errors,
-                                          const ParseProgress& progress = {});
+                                          const ParseProgress& progress = {},
+                                          std::vector<std::string>* keys = nullptr);
 
 }  // namespace twoliter
