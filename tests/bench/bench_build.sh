@@ -510,14 +510,16 @@ hand_build_one() {
 }
 
 # hand_build_all JOBS: every package of the plan, at most JOBS at a time, each
-# started once the packages it build-requires are built.
+# started once the packages it build-requires are built. A job leaves its exit
+# status in $HAND_DIR/status/PACKAGE ("wait -n -p" can miss a job that ended
+# before it was called).
 hand_build_all() {
-    local jobs=$1 running=0 failed=0 index ready pkg dep finished rc
-    local -A built=() job_package=()
+    local jobs=$1 failed=0 index ready pkg dep rc
+    local -A built=() running=()
     local -a pending=("${HAND_ORDER[@]}")
-    mkdir -p "$HAND_DIR/work" "$HAND_DIR/logs" "$HAND_DIR/roots" "$HAND_DIR/out"
-    while [ ${#pending[@]} -gt 0 ] || [ "$running" -gt 0 ]; do
-        while [ "$running" -lt "$jobs" ] && [ "$failed" = 0 ]; do
+    mkdir -p "$HAND_DIR/work" "$HAND_DIR/logs" "$HAND_DIR/roots" "$HAND_DIR/out" "$HAND_DIR/status"
+    while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+        while [ ${#running[@]} -lt "$jobs" ] && [ "$failed" = 0 ]; do
             ready=""
             for index in "${!pending[@]}"; do
                 ready=$index
@@ -534,17 +536,21 @@ hand_build_all() {
                 built[$pkg]=1
                 continue
             fi
-            hand_build_one "$pkg" &
-            job_package[$!]=$pkg
-            running=$((running + 1))
+            (hand_build_one "$pkg"; echo $? >"$HAND_DIR/status/$pkg") &
+            running[$pkg]=1
         done
-        [ "$running" -gt 0 ] || break
-        wait -n -p finished
-        rc=$?
-        running=$((running - 1))
-        pkg=${job_package[$finished]}
-        if [ "$rc" = 0 ]; then built[$pkg]=1; else echo "by hand: $pkg failed" >&2; failed=1; fi
+        [ ${#running[@]} -gt 0 ] || break
+        wait -n 2>/dev/null
+        for pkg in "${!running[@]}"; do
+            [ -f "$HAND_DIR/status/$pkg" ] || continue
+            rc=""
+            read -r rc <"$HAND_DIR/status/$pkg"
+            [ -n "$rc" ] || continue  # being written: the job is still ending
+            unset "running[$pkg]"
+            if [ "$rc" = 0 ]; then built[$pkg]=1; else echo "by hand: $pkg failed" >&2; failed=1; fi
+        done
     done
+    wait
     [ "$failed" = 0 ] && [ ${#pending[@]} = 0 ]
 }
 SH
@@ -579,7 +585,7 @@ fresh_cache() {
     "$BINARY" --project-path "$project" --cache-dir "$cache" clean >/dev/null 2>&1 || return 1
 }
 
-# build_ok PROJECT ERRFILE: the last build succeeded according to its summary.
+# build_ok PROJECT: the last build succeeded, according to its summary.
 build_ok() {
     "$PYTHON" - "$1/build/state/x86_64/last-build.json" <<'PY'
 import json, sys
