@@ -201,7 +201,7 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
                     {}, "run 'twoliter sdk create' (or 'twoliter sdk import') first");
     }
     build.sdkDigest = hexFromBase64(project.lock->sdk->digest);
-    build.sourceDateEpoch = sourceDateEpoch(project.root);
+    build.sourceDateEpoch = [root = project.root] { return sourceDateEpoch(root); };
     build.interrupted = &interrupted;
     std::vector<std::string> names;
     for (const auto& package : project.packages)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,9 @@ struct BuildOptions {
     FetchSettings fetch;
     std::string sdkRootfs;  // the SDK root filesystem builds run in
     std::string sdkDigest;
-    std::string sourceDateEpoch = "1704067200";  // see build/source_date.h
+    // SOURCE_DATE_EPOCH, asked for only when a package really builds (see
+    // build/source_date.h): an up-to-date run does not open the repository.
+    std::function<std::string()> sourceDateEpoch = [] { return std::string("1704067200"); };
     const std::atomic<bool>* interrupted = nullptr;
 };
 

@@ -207,6 +207,7 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
     }
     std::string buildRoot = buildRoots_.ensure(buildRootRpms(package), log);
 
+    std::call_once(sourceDateOnce_, [&] { sourceDate_ = settings_.sourceDateEpoch(); });
     SandboxSpec spec;
     spec.rootfs = settings_.sdkRootfs;
     spec.mounts = buildRootMounts(buildRoot, settings_.sdkRootfs);
@@ -216,7 +217,7 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
                         {"HOME", "/build"},
                         {"LANG", "C.UTF-8"},
                         {"TZ", "UTC"},
-                        {"SOURCE_DATE_EPOCH", settings_.sourceDateEpoch}};
+                        {"SOURCE_DATE_EPOCH", sourceDate_}};
     spec.workingDirectory = "/build";
     spec.logPath = log;
     std::string arch = settings_.environment.archName;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,7 +21,7 @@ struct PackageBuildSettings {
     std::string sdkRootfs;      // the SDK root filesystem builds run in
     std::string sdkMacrosPath;  // inside the SDK: the macros file rpmbuild loads
     BuildEnvironment environment;
-    std::string sourceDateEpoch = "1704067200";
+    std::function<std::string()> sourceDateEpoch = [] { return std::string("1704067200"); };
     // Folders of the project: state (work dirs, last keys), logs, rpms.
     std::string stateDirectory;
     std::string logDirectory;
@@ -70,6 +71,8 @@ class PackageBuilder final : public JobRunner {
     SandboxRunner& sandbox_;
     BuildState& state_;
     mutable std::mutex mutex_;
+    std::once_flag sourceDateOnce_;
+    std::string sourceDate_;
     std::map<size_t, std::map<std::string, std::string>> outputs_;
 };
 
