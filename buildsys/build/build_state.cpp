@@ -12,17 +12,11 @@ const char kMagic[] = "twoliter-build-state-v1\n";
 }
 
 BuildState::BuildState(std::string path) : path_(std::move(path)) {
-    auto content = readFileIfExists(path_);
-    std::string magic(kMagic);
-    if (!content || content->compare(0, magic.size(), magic) != 0)
+    auto payload = readChecksummedFile(path_, kMagic);
+    if (!payload)
         return;
     try {
-        BinaryReader file(std::string_view(*content).substr(magic.size()));
-        std::string checksum = file.getString();
-        std::string payload = file.getString();
-        if (sha256Hex(payload) != checksum)
-            return;
-        BinaryReader in(payload);
+        BinaryReader in(*payload);
         for (uint64_t count = in.getVarint(); count > 0; --count) {
             std::string package = in.getString();
             Entry entry;
@@ -72,10 +66,7 @@ void BuildState::save() {
             payload.putString(digest);
         }
     }
-    BinaryWriter file;
-    file.putString(sha256Hex(payload.bytes()));
-    file.putString(payload.bytes());
-    writeFileAtomic(path_, kMagic + file.bytes());
+    writeChecksummedFile(path_, kMagic, payload.bytes());
     dirty_ = false;
 }
 

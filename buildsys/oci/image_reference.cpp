@@ -3,6 +3,8 @@
 #include <regex>
 
 #include "oci/registry_client.h"
+
+#include "util/digest.h"
 #include "util/strings.h"
 
 namespace twoliter {
@@ -11,15 +13,6 @@ namespace {
 
 const char* kReferenceHint =
     "write <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<hex>";
-
-bool isLowerHex64(const std::string& text) {
-    if (text.size() != 64)
-        return false;
-    for (char c : text)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    return true;
-}
 
 // The host of "host", "host:port", "[v6]" or "[v6]:port", without brackets.
 std::string hostOf(const std::string& registry) {
@@ -112,7 +105,7 @@ ImageReference parseImageReference(const std::string& text, const Location& wher
         if (ref.digest.substr(0, colon) != "sha256")
             throw fail("unsupported digest algorithm \"" + ref.digest.substr(0, colon) +
                        "\" (only sha256 is supported)");
-        if (!isLowerHex64(ref.digest.substr(colon + 1)))
+        if (!isSha256Hex(ref.digest.substr(colon + 1)))
             throw fail("the digest must be sha256: and 64 lower-case hex digits");
     }
     // The tag follows the last ':' after the last '/' (a ':' before it is a port).

@@ -21,15 +21,6 @@ namespace twoliter {
 
 namespace {
 
-bool isHex64(std::string_view text) {
-    if (text.size() != 64)
-        return false;
-    for (char c : text)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    return true;
-}
-
 void fsyncFile(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -296,7 +287,7 @@ ResolvedImage resolveDockerSave(const Context& context) {
     std::string stem = fs::path(name).filename().string();
     if (endsWith(stem, ".json"))
         stem = stem.substr(0, stem.size() - 5);
-    if (!isHex64(stem))
+    if (!isSha256Hex(stem))
         context.fail(name, "the config's name is not its SHA-256 digest, so it cannot be verified");
     image.config = context.readFile(name);
     OciDescriptor config{oci::kConfig, "sha256:" + stem, image.config.size()};
@@ -324,7 +315,7 @@ ResolvedImage resolveDockerSave(const Context& context) {
         // digest is the diff_id. Newer ones name them blobs/sha256/<hex>.
         std::string digest = diffIds[i];
         std::string base = fs::path(layerName).filename().string();
-        if (startsWith(layerName, "blobs/sha256/") && isHex64(base))
+        if (startsWith(layerName, "blobs/sha256/") && isSha256Hex(base))
             digest = "sha256:" + base;
         std::string mediaType = oci::kLayerTar;
         switch (detectCompression(location->file, location->offset)) {
@@ -353,7 +344,7 @@ std::string sha256DigestHex(const std::string& digest, const std::string& what) 
     if (!startsWith(digest, "sha256:"))
         throw Error("unsupported digest " + digest + " (only sha256 is supported)", {what});
     std::string hex = digest.substr(7);
-    if (!isHex64(hex))
+    if (!isSha256Hex(hex))
         throw Error("malformed digest " + digest, {what});
     return hex;
 }

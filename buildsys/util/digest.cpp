@@ -55,6 +55,16 @@ std::string Sha256::hex() {
     return finishHex(ctx(context_));
 }
 
+bool isSha256Hex(std::string_view text) {
+    if (text.size() != 64)
+        return false;
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
 std::string sha256Hex(std::string_view bytes) {
     return Sha256().add(bytes).hex();
 }

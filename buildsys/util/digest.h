@@ -25,6 +25,8 @@ class Sha256 {
 };
 
 std::string sha256Hex(std::string_view bytes);
+// Whether text is 64 lowercase hex digits, the form of a SHA-256 above.
+bool isSha256Hex(std::string_view text);
 // SHA-256 / SHA-512 of a file's contents, lowercase hex. Throw Error when
 // the file cannot be read.
 std::string sha256FileHex(const std::string& path);

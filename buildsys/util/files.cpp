@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/binary_codec.h"
+#include "util/digest.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -72,6 +74,30 @@ void writeFileAtomic(const std::string& path, const std::string& content) {
 
 void touchPath(const std::string& path) {
     ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+void writeChecksummedFile(const std::string& path, const std::string& magic,
+                          const std::string& payload) {
+    BinaryWriter file;
+    file.putString(sha256Hex(payload));
+    file.putString(payload);
+    writeFileAtomic(path, magic + file.bytes());
+}
+
+std::optional<std::string> readChecksummedFile(const std::string& path, const std::string& magic) {
+    auto content = readFileIfExists(path);
+    if (!content || content->compare(0, magic.size(), magic) != 0)
+        return std::nullopt;
+    try {
+        BinaryReader file(std::string_view(*content).substr(magic.size()));
+        std::string checksum = file.getString();
+        std::string payload = file.getString();
+        if (sha256Hex(payload) != checksum)
+            return std::nullopt;
+        return payload;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
 }
 
 bool pathExists(const std::string& path) {

@@ -16,6 +16,13 @@ std::optional<std::string> readFileIfExists(const std::string& path);
 // directories as needed.
 void writeFileAtomic(const std::string& path, const std::string& content);
 
+// A file holding `magic`, then a SHA-256 of the payload, then the payload:
+// the framing of the tool's state and cache files. Reading gives nullopt for
+// a missing file, another magic, or a payload that fails its checksum.
+void writeChecksummedFile(const std::string& path, const std::string& magic,
+                          const std::string& payload);
+std::optional<std::string> readChecksummedFile(const std::string& path, const std::string& magic);
+
 bool pathExists(const std::string& path);
 // Sets the modification time to now (for least-recently-used pruning);
 // failures are ignored.

@@ -9,16 +9,11 @@ namespace twoliter {
 
 RecordFile::RecordFile(std::string path, std::string magic)
     : path_(std::move(path)), magic_(std::move(magic)) {
-    auto content = readFileIfExists(path_);
-    if (!content || content->compare(0, magic_.size(), magic_) != 0)
+    auto payload = readChecksummedFile(path_, magic_);
+    if (!payload)
         return;
     try {
-        BinaryReader in(std::string_view(*content).substr(magic_.size()));
-        std::string checksum = in.getString();
-        std::string payload = in.getString();
-        if (sha256Hex(payload) != checksum)
-            return;
-        BinaryReader entries(payload);
+        BinaryReader entries(*payload);
         uint64_t count = entries.getVarint();
         for (uint64_t i = 0; i < count; ++i) {
             std::string key = entries.getString();
@@ -54,10 +49,7 @@ void RecordFile::save() {
         payload.putString(key);
         payload.putString(record);
     }
-    BinaryWriter file;
-    file.putString(sha256Hex(payload.bytes()));
-    file.putString(payload.bytes());
-    writeFileAtomic(path_, magic_ + file.bytes());
+    writeChecksummedFile(path_, magic_, payload.bytes());
     loaded_ = used_;
     dirty_ = false;
 }

@@ -47,15 +47,7 @@ check "a tampered external file fails the build" grep -q "SHA-512 mismatch" "$wo
 check "nothing of it is kept" test -z "$(find "$work/cache/external-files" -name 'zlib-*' -type f)"
 
 # 3. SIGKILL in the middle of a build loses nothing; a rerun finishes it.
-# The binary itself in the background (a shell function would put a
-# subshell between the signal and twoliter).
-"$TWOLITER" --project-path "$project" --cache-dir "$work/cache" -j1 build variant aws-k8s-1.31 \
-    --packages-only >/dev/null 2>&1 &
-build=$!
-for _ in $(seq 600); do
-    [ -n "$(ls "$project"/build/rpms 2>/dev/null)" ] && break
-    sleep 0.1
-done
+start_build_and_wait_for_first_package "$project" "$work/cache"
 check "the build was still running when killed" kill -0 "$build"
 kill -9 "$build"
 wait "$build" 2>/dev/null
@@ -73,13 +65,7 @@ check "a second invocation waits for the lock" grep -q "waiting for" "$work/wait
 # 5. Ctrl-C stops a build cleanly: exit 130, nothing half-written, and the
 #    next run finishes.
 rm -rf "$project/build/rpms" "$project/build/state/x86_64/build-state" "$work/cache/cas" "$work/cache/actions"
-"$TWOLITER" --project-path "$project" --cache-dir "$work/cache" -j1 build variant aws-k8s-1.31 \
-    --packages-only >/dev/null 2>&1 &
-build=$!
-for _ in $(seq 600); do
-    [ -n "$(ls "$project"/build/rpms 2>/dev/null)" ] && break
-    sleep 0.1
-done
+start_build_and_wait_for_first_package "$project" "$work/cache"
 check "the build was still running when interrupted" kill -0 "$build"
 kill -INT "$build"
 wait "$build"

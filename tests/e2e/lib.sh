@@ -40,3 +40,17 @@ for package in json.load(open(sys.argv[1]))["packages"]:
     print(package["name"], package["state"])
 PY
 }
+
+# Starts twoliter itself (not through a shell function, whose subshell would
+# stand between a signal and twoliter) building aws-k8s-1.31's packages of
+# project $1 with cache $2 in the background, one at a time; sets $build to
+# its pid and returns once the first package is published.
+start_build_and_wait_for_first_package() {
+    "$TWOLITER" --project-path "$1" --cache-dir "$2" -j1 build variant aws-k8s-1.31 \
+        --packages-only >/dev/null 2>&1 &
+    build=$!
+    for _ in $(seq 600); do
+        [ -n "$(ls "$1"/build/rpms 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+}

@@ -4,6 +4,7 @@
 
 #include "fetch/external_files.h"
 #include "support/http_server.h"
+#include "support/error_text.h"
 #include "support/temp_tree.h"
 #include "util/digest.h"
 #include "util/files.h"
@@ -37,15 +38,6 @@ struct FetchFixture {
     }
 };
 
-std::string describe(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.describe();
-    }
-    return "no error";
-}
-
 }  // namespace
 
 TEST_CASE("sha512 of a file") {
@@ -74,7 +66,7 @@ TEST_CASE_METHOD(FetchFixture, "a loopback HTTP cache; the first cache with a go
 
 TEST_CASE_METHOD(FetchFixture, "a mismatching download is discarded with a clear error") {
     auto tampered = store({{lookaside("bad", "tampered\n")}});
-    std::string message = describe([&] { tampered.ensure(file); });
+    std::string message = testing::errorText([&] { tampered.ensure(file); });
     CHECK_THAT(message,
                Catch::StartsWith("packages/libz/Cargo.toml:12: external-files: cannot fetch "
                                  "libz-1.3.tar.gz: "));
@@ -87,7 +79,7 @@ TEST_CASE_METHOD(FetchFixture, "upstream URLs are used only when allowed") {
     testing::LoopbackHttpServer server(dir.path());
     file.url = server.url() + "/probe";
     file.path = "libz-1.3.tar.gz";
-    CHECK_THAT(describe([&] { store({}).ensure(file); }),
+    CHECK_THAT(testing::errorText([&] { store({}).ensure(file); }),
                Catch::Contains("no lookaside cache configured"));
     CHECK(readFile(store({{}, true}).ensure(file)) == kContent);
     TempDir other;
@@ -98,7 +90,7 @@ TEST_CASE_METHOD(FetchFixture, "upstream URLs are used only when allowed") {
 
 TEST_CASE_METHOD(FetchFixture, "HTTP errors and unreachable servers are reported per source") {
     testing::LoopbackHttpServer server(dir.path() + "/store-missing");
-    std::string message = describe([&] { store({{server.url()}}).ensure(file); });
+    std::string message = testing::errorText([&] { store({{server.url()}}).ensure(file); });
     CHECK_THAT(message, Catch::Contains(server.url() + "/libz-1.3.tar.gz/"));
     CHECK_THAT(message, Catch::Contains("404"));
 }

@@ -2,6 +2,7 @@
 
 #include "project/lock_writer.h"
 #include "project/manifest_reader.h"
+#include "support/error_text.h"
 #include "support/temp_tree.h"
 
 using namespace twoliter;
@@ -9,14 +10,6 @@ using twoliter::testing::TempDir;
 using twoliter::testing::writeTreeFile;
 
 namespace {
-std::string describeFailure(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.describe();
-    }
-    return "no error";
-}
 }  // namespace
 
 TEST_CASE("every variant default is upstream's") {
@@ -211,7 +204,7 @@ registry = "localhost:5000"
     CHECK(infra.awsRegions == std::vector<std::string>{"us-west-2"});
     writeTreeFile(dir.path(), "Bad.toml",
                   "[repo.default]\nroot_role_url = \"file:///root.json\"\n");
-    CHECK(describeFailure([&] { readInfraConfig(dir.path() + "/Bad.toml", "Infra.toml"); }) ==
+    CHECK(testing::errorText([&] { readInfraConfig(dir.path() + "/Bad.toml", "Infra.toml"); }) ==
           "Infra.toml:1: repo.default.root_role_sha512: root_role_url and root_role_sha512 must "
           "be given together");
 }
@@ -220,11 +213,11 @@ TEST_CASE("malformed manifests name file, line and key") {
     TempDir dir;
     writeTreeFile(dir.path(), "Cargo.toml",
                   "[package]\nname = \"x\"\n[package.metadata.build-kit]\n");
-    CHECK(describeFailure([&] {
+    CHECK(testing::errorText([&] {
               readCargoManifest(dir.path() + "/Cargo.toml", "kits/x/Cargo.toml");
           }) == "kits/x/Cargo.toml:3: package.metadata.build-kit.vendor: missing required key");
     writeTreeFile(dir.path(), "Cargo.toml", "[package]\nname = 3\n");
-    CHECK(describeFailure([&] { readCargoManifest(dir.path() + "/Cargo.toml", "C"); }) ==
+    CHECK(testing::errorText([&] { readCargoManifest(dir.path() + "/Cargo.toml", "C"); }) ==
           "C:2: package.name: expected a string, found an integer");
 }
 

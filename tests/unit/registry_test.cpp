@@ -15,6 +15,7 @@
 #include "sdk/oci_layout.h"
 #include "support/loopback_registry.h"
 #include "support/oci_test_image.h"
+#include "support/error_text.h"
 #include "support/temp_tree.h"
 #include "util/digest.h"
 #include "util/files.h"
@@ -27,15 +28,6 @@ using twoliter::testing::TempDir;
 using twoliter::testing::TestLayer;
 
 namespace {
-
-std::string describe(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.describe();
-    }
-    return "no error";
-}
 
 // name → bytes of every blob of a layout.
 std::map<std::string, std::string> blobsOf(const std::string& layout) {
@@ -141,7 +133,7 @@ TEST_CASE("image references: the forms twoliter reads") {
 TEST_CASE("image references: malformed ones are clear errors at their location") {
     Location where{"Twoliter.toml", 7, "sdk.source"};
     auto message = [&](const std::string& text) {
-        return describe([&] { parseImageReference(text, where); });
+        return testing::errorText([&] { parseImageReference(text, where); });
     };
     CHECK_THAT(message(""), Catch::StartsWith("Twoliter.toml:7: sdk.source: malformed image "
                                               "reference \"\": it is empty (hint: write "));
@@ -221,13 +213,13 @@ TEST_CASE_METHOD(RegistryFixture, "a digest the registry lacks fails clearly and
     client.pushImage(source, ref(":v1"));
     std::string wrong = "sha256:" + sha256Hex("not this image");
     std::string message =
-        describe([&] { client.pullImage(ref("@" + wrong), dir.path() + "/out", "amd64"); });
+        testing::errorText([&] { client.pullImage(ref("@" + wrong), dir.path() + "/out", "amd64"); });
     CHECK_THAT(message, Catch::StartsWith(ref("@" + wrong).str() + ": cannot fetch manifest " +
                                           wrong + ": " + registry.host() + " answered HTTP 404"));
     CHECK_THAT(message, Catch::Contains("MANIFEST_UNKNOWN"));
-    CHECK_THAT(describe([&] { client.resolveDigest(ref("@" + wrong)); }),
+    CHECK_THAT(testing::errorText([&] { client.resolveDigest(ref("@" + wrong)); }),
                Catch::Contains("no manifest " + wrong));
-    CHECK_THAT(describe([&] { client.resolveDigest(ref(":no-such-tag")); }),
+    CHECK_THAT(testing::errorText([&] { client.resolveDigest(ref(":no-such-tag")); }),
                Catch::Contains("HTTP 404"));
     CHECK(leftovers(dir.path(), {"source", "scratch"}).empty());
 }
@@ -240,7 +232,7 @@ TEST_CASE_METHOD(RegistryFixture, "a manifest not matching the pinned digest is 
     bytes.insert(1, " ");  // still valid JSON, another digest
     writeFileAtomic(stored, bytes);
     std::string message =
-        describe([&] { client.pullImage(ref("@" + sourceDigest), dir.path() + "/out", "amd64"); });
+        testing::errorText([&] { client.pullImage(ref("@" + sourceDigest), dir.path() + "/out", "amd64"); });
     CHECK_THAT(message, Catch::Contains("the manifest the registry returned for " +
                                         sourceDigest.substr(0, 19) + "… does not match"));
     CHECK_THAT(message, Catch::Contains("tampered"));
@@ -260,7 +252,7 @@ TEST_CASE_METHOD(RegistryFixture, "a tampered layer is named, and nothing half-w
     bytes[bytes.size() / 2] ^= 1;  // same size, other content
     writeFileAtomic(stored, bytes);
 
-    std::string message = describe([&] { client.pullImage(ref(":v1"), out, hostOciArch()); });
+    std::string message = testing::errorText([&] { client.pullImage(ref(":v1"), out, hostOciArch()); });
     CHECK_THAT(message, Catch::StartsWith(ref(":v1").str() + ": blobs/sha256/" + layer.substr(7) +
                                           ": layer 2 of 2 " + layer.substr(0, 19) +
                                           "…: content does not match its digest"));
@@ -270,7 +262,7 @@ TEST_CASE_METHOD(RegistryFixture, "a tampered layer is named, and nothing half-w
 
     // A blob longer than its descriptor says is cut off.
     writeFileAtomic(stored, readFile(source + "/blobs/sha256/" + layer.substr(7)) + "extra");
-    message = describe([&] { client.pullImage(ref(":v1"), dir.path() + "/out2", "amd64"); });
+    message = testing::errorText([&] { client.pullImage(ref(":v1"), dir.path() + "/out2", "amd64"); });
     CHECK_THAT(message, Catch::Contains("more than the"));
     CHECK(leftovers(dir.path(), {"source", "scratch", "out"}).empty());
 }
@@ -278,14 +270,14 @@ TEST_CASE_METHOD(RegistryFixture, "a tampered layer is named, and nothing half-w
 TEST_CASE_METHOD(RegistryFixture, "an unreachable registry is a clear error") {
     client.pushImage(source, ref(":v1"));
     registry.stop();
-    std::string message = describe([&] { client.resolveDigest(ref(":v1")); });
+    std::string message = testing::errorText([&] { client.resolveDigest(ref(":v1")); });
     CHECK_THAT(message, Catch::StartsWith(ref(":v1").str() + ": cannot reach registry " +
                                           registry.host() + " (http://" + registry.host() + "): "));
     CHECK_THAT(message, Catch::Contains("hint: check that the registry is running"));
-    message = describe([&] { client.pullImage(ref(":v1"), dir.path() + "/out", "amd64"); });
+    message = testing::errorText([&] { client.pullImage(ref(":v1"), dir.path() + "/out", "amd64"); });
     CHECK_THAT(message, Catch::Contains("cannot reach registry " + registry.host()));
     CHECK(leftovers(dir.path(), {"source", "scratch"}).empty());
-    message = describe([&] { client.pushImage(source, ref(":v2")); });
+    message = testing::errorText([&] { client.pushImage(source, ref(":v2")); });
     CHECK_THAT(message, Catch::Contains("cannot reach registry " + registry.host()));
 }
 
@@ -312,15 +304,15 @@ TEST_CASE_METHOD(RegistryFixture, "a multi-arch index: each architecture pulls i
     CHECK_THAT(readFile(dir.path() + "/pull-amd/index.json"),
                Catch::Contains("\"architecture\": \"amd64\""));
 
-    CHECK_THAT(describe([&] { client.pullImage(kit, dir.path() + "/none", "s390x"); }),
+    CHECK_THAT(testing::errorText([&] { client.pullImage(kit, dir.path() + "/none", "s390x"); }),
                Catch::Contains("the index has no image for linux/s390x (it has linux/amd64, "
                                "linux/arm64)"));
     // A single-arch image for another architecture is refused too.
     client.pushImage(arm, ref(":arm-only"));
-    CHECK_THAT(describe([&] { client.pullImage(ref(":arm-only"), dir.path() + "/none", "amd64"); }),
+    CHECK_THAT(testing::errorText([&] { client.pullImage(ref(":arm-only"), dir.path() + "/none", "amd64"); }),
                Catch::Contains("the image is for linux/arm64, not linux/amd64"));
     CHECK_FALSE(pathExists(dir.path() + "/none"));
-    CHECK_THAT(describe([&] {
+    CHECK_THAT(testing::errorText([&] {
                    client.pushIndex({{amd, ""}, {amd, ""}}, kit);
                }),
                Catch::Contains("two images for linux/amd64"));

@@ -20,6 +20,7 @@
 #include <set>
 
 #include "sandbox/sandbox.h"
+#include "support/error_text.h"
 #include "support/temp_tree.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -32,15 +33,6 @@ using twoliter::testing::writeTreeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string errorOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.describe();
-    }
-    return "no error";
-}
 
 std::set<std::string> linesOf(const std::string& text) {
     std::set<std::string> lines;
@@ -120,7 +112,7 @@ TEST_CASE("bwrap arguments: mount points bwrap could not create are errors namin
     auto withMount = [&](const std::string& target) {
         SandboxSpec changed = spec;
         changed.mounts.push_back({"/host/x", target, false});
-        return errorOf([&] { bubblewrapArguments(changed); });
+        return testing::errorText([&] { bubblewrapArguments(changed); });
     };
     CHECK_THAT(withMount("/etc/group"),
                Catch::Contains("sandbox mount target /etc/group cannot be created: /etc/group "
@@ -138,10 +130,10 @@ TEST_CASE("bwrap arguments: mount points bwrap could not create are errors namin
     CHECK_THAT(withMount("/proc/sys"), Catch::Contains("reserved"));
 
     spec.command.clear();
-    CHECK_THAT(errorOf([&] { bubblewrapArguments(spec); }), Catch::Contains("command is empty"));
+    CHECK_THAT(testing::errorText([&] { bubblewrapArguments(spec); }), Catch::Contains("command is empty"));
     spec.command = {"true"};
     spec.rootfs = dir.path() + "/missing";
-    CHECK_THAT(errorOf([&] { bubblewrapArguments(spec); }),
+    CHECK_THAT(testing::errorText([&] { bubblewrapArguments(spec); }),
                Catch::Contains("sandbox rootfs is not a directory"));
 }
 
@@ -362,15 +354,15 @@ TEST_CASE_METHOD(MinimalRoot, "sandbox: the log is appended to and bwrap failure
 
 TEST_CASE_METHOD(MinimalRoot, "sandbox: errors before bwrap runs") {
     spec.mounts.push_back({"/usr/share", "/usr/no-such-dir/share", false});
-    CHECK_THAT(errorOf([&] { sh("true"); }),
+    CHECK_THAT(testing::errorText([&] { sh("true"); }),
                Catch::Contains("sandbox mount target /usr/no-such-dir/share cannot be created"));
     spec.mounts.pop_back();
     spec.logPath = dir.path() + "/no-such-folder/log";
-    CHECK_THAT(errorOf([&] { sh("true"); }), Catch::Contains("cannot open the sandbox log"));
+    CHECK_THAT(testing::errorText([&] { sh("true"); }), Catch::Contains("cannot open the sandbox log"));
     spec.logPath.clear();
     BubblewrapSandbox missing("/nonexistent/bwrap");
     spec.command = {"true"};
-    CHECK_THAT(errorOf([&] { missing.run(spec); }), Catch::Contains("bubblewrap not found"));
+    CHECK_THAT(testing::errorText([&] { missing.run(spec); }), Catch::Contains("bubblewrap not found"));
 }
 
 TEST_CASE_METHOD(MinimalRoot, "sandbox: cancelAll ends running commands and later ones") {
