@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace twoliter {
@@ -77,7 +78,7 @@ class Schedule {
         }
         for (size_t node : nodes) {
             if (waitingOn_[node] == 0)
-                ready_.push_back(node);
+                ready_.insert(node);
         }
         remaining_ = nodes.size();
     }
@@ -141,18 +142,15 @@ class Schedule {
     bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
 
     size_t takeMostUrgent() {
-        auto most = std::max_element(ready_.begin(), ready_.end(), [&](size_t a, size_t b) {
-            return work_[a] != work_[b] ? work_[a] < work_[b] : graph_.name(a) > graph_.name(b);
-        });
-        size_t node = *most;
-        ready_.erase(most);
+        size_t node = *ready_.begin();
+        ready_.erase(ready_.begin());
         return node;
     }
 
     void release(size_t node) {
         for (size_t dependent : dependents_[node]) {
             if (--waitingOn_[dependent] == 0)
-                ready_.push_back(dependent);
+                ready_.insert(dependent);
         }
     }
 
@@ -190,7 +188,19 @@ class Schedule {
     std::vector<size_t> waitingOn_;
     std::vector<std::vector<size_t>> dependents_;
     std::vector<double> work_;
-    std::vector<size_t> ready_;
+    // Ready nodes, most remaining work (critical path) first, then by name.
+    struct MoreUrgent {
+        const std::vector<double>* work;
+        const BuildGraph* graph;
+        bool operator()(size_t a, size_t b) const {
+            if ((*work)[a] != (*work)[b])
+                return (*work)[a] > (*work)[b];
+            if (graph->name(a) != graph->name(b))
+                return graph->name(a) < graph->name(b);
+            return a < b;
+        }
+    };
+    std::set<size_t, MoreUrgent> ready_{MoreUrgent{&work_, &graph_}};
     size_t remaining_ = 0;
 };
 
