@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "oci/registry_internal.h"
 #include "oci/registry_transport.h"
 #include "sdk/json_reader.h"
 #include "util/digest.h"
@@ -20,17 +21,7 @@ namespace fs = std::filesystem;
 
 namespace twoliter {
 
-namespace {
-
-const uint64_t kMaxManifestBytes = 4u << 20;
-const char* kAcceptManifests =
-    "Accept: application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.oci.image.index.v1+json, "
-    "application/vnd.docker.distribution.manifest.v2+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json";
-const char* kTamperedHint = "the registry served damaged content or was tampered with";
-const char* kAnonymousHint =
-    "twoliter accesses registries anonymously; the repository may be private or not exist";
+namespace registry_internal {
 
 bool isIndexType(const std::string& mediaType) {
     return mediaType == oci::kIndex || mediaType == oci::kDockerManifestList;
@@ -47,12 +38,6 @@ std::string lowercase(std::string text) {
             c = static_cast<char>(c - 'A' + 'a');
     return text;
 }
-
-// A WWW-Authenticate challenge: scheme and parameters (names lower-cased).
-struct Challenge {
-    std::string scheme;
-    std::map<std::string, std::string> params;
-};
 
 Challenge parseChallenge(const std::string& text) {
     Challenge challenge;
@@ -141,11 +126,6 @@ std::string manifestMediaType(const JsonValue& json, const std::string& declared
     return json.find("manifests") ? oci::kIndex : oci::kManifest;
 }
 
-struct ImageManifest {
-    OciDescriptor config;
-    std::vector<OciDescriptor> layers;
-};
-
 ImageManifest parseImageManifest(const std::string& bytes, const std::string& where) {
     JsonValue json = parseJson(bytes, where);
     const auto* config = json.find("config");
@@ -167,17 +147,6 @@ std::string normalizeArch(const std::string& arch) {
         return "arm64";
     return arch;
 }
-
-// os, architecture and variant of a platform object or image config.
-struct Platform {
-    std::string os;
-    std::string architecture;
-    std::string variant;
-    std::string str() const {
-        return (os.empty() ? "?" : os) + "/" + (architecture.empty() ? "?" : architecture) +
-               (variant.empty() ? "" : "/" + variant);
-    }
-};
 
 Platform platformOf(const JsonValue* value) {
     Platform platform;
@@ -275,178 +244,13 @@ class VerifyingFileSink final : public ResponseSink {
     std::string problem_;
 };
 
-// An OCI image layout on disk, as pushed from.
-struct LocalLayout {
-    std::string root;
-    struct Entry {
-        OciDescriptor descriptor;
-        Platform platform;
-    };
-    std::vector<Entry> manifests;
+}  // namespace registry_internal
 
-    std::string blobPath(const std::string& digest) const {
-        return root + "/blobs/sha256/" + sha256DigestHex(digest, root + "/index.json");
-    }
-
-    // A manifest or config, read whole and checked against its descriptor.
-    std::string readSmallBlob(const OciDescriptor& descriptor) const {
-        std::string path = blobPath(descriptor.digest);
-        if (!isRegularFile(path))
-            throw Error("the layout has no blob " + descriptor.digest, {root});
-        if (fs::file_size(path) > kMaxManifestBytes)
-            throw Error("the blob is larger than 4 MiB", {path});
-        std::string bytes = readFile(path);
-        if ("sha256:" + sha256Hex(bytes) != descriptor.digest)
-            throw Error("the blob does not match its digest " + shortDigest(descriptor.digest),
-                        {path}, "the layout is damaged");
-        return bytes;
-    }
-};
-
-LocalLayout readLayout(const std::string& dir) {
-    LocalLayout layout;
-    layout.root = dir;
-    while (layout.root.size() > 1 && layout.root.back() == '/')
-        layout.root.pop_back();
-    if (!isRegularFile(layout.root + "/oci-layout") || !isRegularFile(layout.root + "/index.json"))
-        throw Error("not an OCI image layout (no oci-layout or index.json)", {dir});
-    std::string indexPath = layout.root + "/index.json";
-    JsonValue index = parseJson(readFile(indexPath), indexPath);
-    const auto* manifests = index.find("manifests");
-    if (!manifests || !manifests->isArray() || manifests->items().empty())
-        throw Error("the layout lists no image", {indexPath});
-    for (const auto& entry : manifests->items())
-        layout.manifests.push_back({parseDescriptor(entry, indexPath, "an index entry"),
-                                    platformOf(entry.find("platform"))});
-    return layout;
-}
-
-}  // namespace
+using namespace registry_internal;
 
 bool RegistryManifest::isIndex() const {
     return isIndexType(mediaType);
 }
-
-// One registry repository with the access asked for: URLs, the Bearer
-// token, and the translation of failures into Errors.
-class RegistrySession {
-  public:
-    RegistrySession(RegistryTransport& transport, const RegistrySettings& settings,
-                    std::string registry, std::string repository, bool push)
-        : transport_(transport),
-          registry_(std::move(registry)),
-          repository_(std::move(repository)),
-          base_(registryBaseUrl(registry_, settings)),
-          loopback_(isLoopbackRegistry(registry_)),
-          push_(push) {}
-
-    const std::string& registry() const { return registry_; }
-    const std::string& base() const { return base_; }
-    std::string url(const std::string& path) const { return base_ + "/v2/" + repository_ + path; }
-
-    // Sends request, authenticating once when the registry challenges.
-    // Throws when no response arrives.
-    HttpResponse send(HttpRequest request, const std::string& where) {
-        request.noProxy = loopback_;
-        for (int attempt = 0;; ++attempt) {
-            HttpRequest actual = request;
-            if (!token_.empty())
-                actual.headers.push_back("Authorization: Bearer " + token_);
-            HttpResponse response = transport_.perform(actual);
-            if (!response.transportError.empty())
-                throw unreachable(response.transportError, where);
-            if (response.status != 401 || attempt > 0)
-                return response;
-            authenticate(response.header("www-authenticate"), where);
-        }
-    }
-
-    // An Error for an unexpected response to what (e.g. "cannot fetch …").
-    Error failure(const HttpResponse& response, const std::string& what, const std::string& where,
-                  std::string hint = "") const {
-        std::string message =
-            what + ": " + registry_ + " answered HTTP " + std::to_string(response.status);
-        if (std::string detail = registryErrors(response.body); !detail.empty())
-            message += " (" + detail + ")";
-        if (hint.empty() && (response.status == 401 || response.status == 403))
-            hint = kAnonymousHint;
-        return Error(message, {where}, hint);
-    }
-
-  private:
-    Error unreachable(const std::string& reason, const std::string& where) const {
-        std::string hint = "check that the registry is running and its address is right";
-        std::string lower = lowercase(reason);
-        if (startsWith(base_, "https://") &&
-            (lower.find("ssl") != std::string::npos || lower.find("tls") != std::string::npos ||
-             lower.find("certificate") != std::string::npos))
-            hint =
-                "a registry that speaks plain http must be listed in "
-                "TWOLITER_INSECURE_REGISTRIES";
-        return Error("cannot reach registry " + registry_ + " (" + base_ + "): " + reason, {where},
-                     hint);
-    }
-
-    void authenticate(const std::string& header, const std::string& where) {
-        Challenge challenge = parseChallenge(header);
-        std::string scheme = lowercase(challenge.scheme);
-        if (scheme == "basic")
-            throw Error("registry " + registry_ +
-                            " asks for a user name and password (Basic authentication), which "
-                            "twoliter does not send",
-                        {where}, "use a registry or repository that allows anonymous access");
-        if (scheme != "bearer")
-            throw Error("registry " + registry_ + " answered HTTP 401 with " +
-                            (header.empty() ? "no authentication challenge"
-                                            : "an unsupported challenge: " + header),
-                        {where});
-        std::string realm = challenge.params["realm"];
-        if (!startsWith(realm, "https://") && !startsWith(realm, "http://"))
-            throw Error("registry " + registry_ + " names no usable token realm: " + header,
-                        {where});
-        std::string scope = "repository:" + repository_ + (push_ ? ":pull,push" : ":pull");
-        std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
-        if (!challenge.params["service"].empty())
-            url += "service=" + urlEncode(challenge.params["service"]) + "&";
-        url += "scope=" + urlEncode(scope);
-        std::string asked = challenge.params["scope"];
-        if (!asked.empty() && asked != scope && asked.find(repository_) == std::string::npos)
-            url += "&scope=" + urlEncode(asked);
-        HttpRequest request;
-        request.url = url;
-        request.followRedirects = true;
-        request.noProxy =
-            loopback_ || startsWith(realm, "http://127.") || startsWith(realm, "http://localhost");
-        HttpResponse response = transport_.perform(request);
-        if (!response.transportError.empty())
-            throw Error("cannot reach the token service " + realm + " of registry " + registry_ +
-                            ": " + response.transportError,
-                        {where});
-        if (!response.ok())
-            throw Error("the token service " + realm + " refused an anonymous token for " + scope +
-                            ": HTTP " + std::to_string(response.status),
-                        {where}, kAnonymousHint);
-        std::string token;
-        try {
-            JsonValue json = parseJson(response.body, "token response");
-            for (const char* name : {"token", "access_token"})
-                if (const auto* value = json.find(name); value && token.empty())
-                    token = value->text();
-        } catch (const Error&) {
-        }
-        if (token.empty())
-            throw Error("the token service " + realm + " answered without a token", {where});
-        token_ = token;
-    }
-
-    RegistryTransport& transport_;
-    std::string registry_;
-    std::string repository_;
-    std::string base_;
-    bool loopback_;
-    bool push_;
-    std::string token_;
-};
 
 namespace {
 
@@ -542,101 +346,6 @@ void installFolder(const std::string& temporary, const std::string& target) {
     fs::rename(temporary, target, ec);
     if (ec)
         throw Error("cannot move the pulled image into place: " + ec.message(), {target});
-}
-
-void putManifest(RegistrySession& session, const std::string& target, const std::string& bytes,
-                 const std::string& mediaType, const std::string& digest,
-                 const std::string& where) {
-    HttpRequest request;
-    request.method = "PUT";
-    request.url = session.url("/manifests/" + target);
-    request.headers.push_back("Content-Type: " + mediaType);
-    request.hasBody = true;
-    request.body = bytes;
-    request.maxBodyInMemory = 1u << 20;
-    HttpResponse response = session.send(request, where);
-    if (!response.ok())
-        throw session.failure(response, "cannot push manifest " + shortDigest(digest), where);
-    std::string stored = response.header("docker-content-digest");
-    if (!stored.empty() && stored != digest)
-        throw Error(
-            "the registry stored manifest " + shortDigest(digest) + " as " + shortDigest(stored),
-            {where}, "the registry rewrote the manifest");
-}
-
-void pushBlob(RegistrySession& session, const LocalLayout& layout, const OciDescriptor& descriptor,
-              const std::string& where) {
-    std::string path = layout.blobPath(descriptor.digest);
-    if (!isRegularFile(path))
-        throw Error("the layout has no blob " + descriptor.digest, {layout.root});
-    if (descriptor.size != 0 && fs::file_size(path) != descriptor.size)
-        throw Error("the blob is " + std::to_string(fs::file_size(path)) +
-                        " bytes, its descriptor lists " + std::to_string(descriptor.size),
-                    {path}, "the layout is damaged");
-    std::string name = shortDigest(descriptor.digest);
-
-    HttpRequest head;
-    head.method = "HEAD";
-    head.url = session.url("/blobs/" + descriptor.digest);
-    HttpResponse present = session.send(head, where);
-    if (present.ok())
-        return;
-    if (present.status != 404)
-        throw session.failure(present, "cannot check blob " + name, where);
-
-    HttpRequest start;
-    start.method = "POST";
-    start.url = session.url("/blobs/uploads/");
-    HttpResponse started = session.send(start, where);
-    std::string location = started.header("location");
-    if (!started.ok() || location.empty())
-        throw session.failure(started, "cannot start the upload of blob " + name, where);
-    if (startsWith(location, "/"))
-        location = session.base() + location;
-    HttpRequest put;
-    put.method = "PUT";
-    put.url = location + (location.find('?') == std::string::npos ? "?" : "&") +
-              "digest=" + urlEncode(descriptor.digest);
-    put.headers.push_back("Content-Type: application/octet-stream");
-    put.bodyFile = path;
-    put.maxBodyInMemory = 1u << 20;
-    HttpResponse stored = session.send(put, where);
-    if (!stored.ok()) {
-        std::string detail = registryErrors(stored.body);
-        throw session.failure(stored, "cannot upload blob " + name, where,
-                              detail.find("DIGEST_INVALID") != std::string::npos
-                                  ? "the layout's blob does not match its digest"
-                                  : "");
-    }
-}
-
-// Pushes a manifest (its blobs first) or an index (its manifests first),
-// then the manifest itself under target. Returns its digest.
-std::string pushManifestTree(RegistrySession& session, const LocalLayout& layout,
-                             const OciDescriptor& descriptor, const std::string& target,
-                             const std::string& where, int depth) {
-    if (depth > 2)
-        throw Error("image indexes are nested too deeply", {layout.root});
-    std::string bytes = layout.readSmallBlob(descriptor);
-    std::string blobName = layout.blobPath(descriptor.digest);
-    JsonValue json = parseJson(bytes, blobName);
-    std::string mediaType = manifestMediaType(json, descriptor.mediaType);
-    if (isIndexType(mediaType)) {
-        const auto* manifests = json.find("manifests");
-        if (!manifests || !manifests->isArray())
-            throw Error("an index without manifests", {blobName});
-        for (const auto& entry : manifests->items()) {
-            OciDescriptor child = parseDescriptor(entry, blobName, "an index entry");
-            pushManifestTree(session, layout, child, child.digest, where, depth + 1);
-        }
-    } else {
-        ImageManifest manifest = parseImageManifest(bytes, blobName);
-        pushBlob(session, layout, manifest.config, where);
-        for (const auto& layer : manifest.layers)
-            pushBlob(session, layout, layer, where);
-    }
-    putManifest(session, target, bytes, mediaType, descriptor.digest, where);
-    return descriptor.digest;
 }
 
 }  // namespace
@@ -766,88 +475,6 @@ std::string RegistryClient::pullImage(const ImageReference& ref, const std::stri
     installFolder(temporary, target);
     guard.release();
     return manifest.digest;
-}
-
-std::string RegistryClient::pushImage(const std::string& ociLayout, const ImageReference& ref) {
-    std::string where = ref.str();
-    LocalLayout layout = readLayout(ociLayout);
-    if (layout.manifests.size() != 1)
-        throw Error("the layout lists " + std::to_string(layout.manifests.size()) +
-                        " images; pushImage pushes one",
-                    {layout.root + "/index.json"},
-                    "push one layout per architecture with pushIndex");
-    const OciDescriptor& descriptor = layout.manifests.front().descriptor;
-    if (!ref.digest.empty() && ref.digest != descriptor.digest)
-        throw Error("the layout's image is " + shortDigest(descriptor.digest) +
-                        ", not the digest the reference names",
-                    {where});
-    std::string target = ref.tag.empty() ? descriptor.digest : ref.tag;
-    return pushManifestTree(session(ref, true), layout, descriptor, target, where, 0);
-}
-
-std::string RegistryClient::pushIndex(const std::vector<PlatformImage>& images,
-                                      const ImageReference& ref) {
-    std::string where = ref.str();
-    if (images.empty())
-        throw Error("an index needs at least one image", {where});
-    RegistrySession& registry = session(ref, true);
-    JsonWriter index(false);
-    index.beginObject().key("schemaVersion").value(int64_t(2));
-    index.key("mediaType").value(oci::kIndex);
-    index.key("manifests").beginArray();
-    std::set<std::string> seen;
-    for (const auto& image : images) {
-        LocalLayout layout = readLayout(image.ociLayout);
-        if (layout.manifests.size() != 1)
-            throw Error("the layout lists " + std::to_string(layout.manifests.size()) +
-                            " images; an index entry needs one",
-                        {layout.root + "/index.json"});
-        const auto& entry = layout.manifests.front();
-        std::string bytes = layout.readSmallBlob(entry.descriptor);
-        std::string blobName = layout.blobPath(entry.descriptor.digest);
-        JsonValue json = parseJson(bytes, blobName);
-        std::string mediaType = manifestMediaType(json, entry.descriptor.mediaType);
-        if (isIndexType(mediaType))
-            throw Error("the layout holds an index, not an image", {layout.root});
-        ImageManifest manifest = parseImageManifest(bytes, blobName);
-        // The config says what the image is; index.json's platform is a fallback.
-        Platform platform = entry.platform;
-        try {
-            JsonValue config = parseJson(layout.readSmallBlob(manifest.config),
-                                         layout.blobPath(manifest.config.digest));
-            Platform fromConfig = platformOf(&config);
-            if (!fromConfig.architecture.empty())
-                platform = fromConfig;
-        } catch (const Error&) {
-        }
-        if (!image.architecture.empty())
-            platform.architecture = image.architecture;
-        platform.architecture = normalizeArch(platform.architecture);
-        if (platform.os.empty())
-            platform.os = "linux";
-        if (platform.architecture.empty())
-            throw Error("cannot tell the image's architecture", {layout.root},
-                        "name it in PlatformImage::architecture");
-        if (!seen.insert(platform.str()).second)
-            throw Error("two images for " + platform.str() + " in one index", {layout.root});
-        pushManifestTree(registry, layout, entry.descriptor, entry.descriptor.digest, where, 0);
-        index.beginObject().key("mediaType").value(mediaType);
-        index.key("digest").value(entry.descriptor.digest);
-        index.key("size").value(static_cast<int64_t>(bytes.size()));
-        index.key("platform").beginObject();
-        index.key("architecture").value(platform.architecture).key("os").value(platform.os);
-        if (!platform.variant.empty())
-            index.key("variant").value(platform.variant);
-        index.endObject().endObject();
-    }
-    index.endArray().endObject();
-    std::string digest = "sha256:" + sha256Hex(index.str());
-    if (!ref.digest.empty() && ref.digest != digest)
-        throw Error("the index is " + shortDigest(digest) + ", not the digest the reference names",
-                    {where});
-    putManifest(registry, ref.tag.empty() ? digest : ref.tag, index.str(), oci::kIndex, digest,
-                where);
-    return digest;
 }
 
 }  // namespace twoliter
