@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "build/planner.h"
+#include "repo/rpm_repository.h"
 #include "support/temp_tree.h"
 #include "util/files.h"
 
@@ -36,15 +37,22 @@ struct KitFixture {
     KitFixture() {
         testing::copyTree(testing::sourceDir() + "/tests/data/mini-project", dir.path());
         std::string config = readFile(dir.path() + "/Twoliter.toml");
-        writeFileAtomic(dir.path() + "/Twoliter.toml",
-                        config + "\n[[kit]]\nname = \"extra-kit\"\nversion = \"1.0.0\"\nvendor = \"mini\"\n");
+        writeFileAtomic(
+            dir.path() + "/Twoliter.toml",
+            config + "\n[[kit]]\nname = \"extra-kit\"\nversion = \"1.0.0\"\nvendor = \"mini\"\n");
         kitRepo = dir.path() + "/build/external-kits/mini/extra-kit/x86_64";
     }
-    void publishKit() {
+    // The kit's repository, its metadata written by createrepo_c's CLI or,
+    // with ourWriter, by writeRpmRepository.
+    void publishKit(bool ourWriter = false) {
         std::string work = dir.path() + "/rpmwork";
         buildRpm(work, "extra", "3.0", kitRepo + "/Packages");
         buildRpm(work, "base", "9.0", kitRepo + "/Packages");  // shadowed by the local base
-        run("createrepo_c " + kitRepo);
+        if (ourWriter) {
+            CHECK(writeRpmRepository(kitRepo, 1704067200) == 2);
+        } else {
+            run("createrepo_c " + kitRepo);
+        }
     }
     Project project;
 };
@@ -52,7 +60,9 @@ struct KitFixture {
 }  // namespace
 
 TEST_CASE_METHOD(KitFixture, "kit packages come from repodata, and local packages win over them") {
-    publishKit();
+    bool ourWriter = GENERATE(false, true);
+    INFO((ourWriter ? "repodata written by twoliter" : "repodata written by createrepo_c"));
+    publishKit(ourWriter);
     writeTreeFile(dir.path(), "variants/metal-dev/Cargo.toml",
                   "[package]\nname = \"metal-dev\"\nversion = \"0.1.0\"\n"
                   "[package.metadata.build-variant]\nincluded-packages = [\"tool\", \"extra\"]\n");
@@ -83,5 +93,23 @@ TEST_CASE_METHOD(KitFixture, "a kit that is neither fetched nor given as source 
     PlannerOptions options;
     options.sdkPath = testing::sampleSdk();
     Planner planner(project, options);
-    CHECK_THROWS_WITH(planner.load(), Catch::Contains("kit 'extra-kit' is not available for x86_64"));
+    CHECK_THROWS_WITH(planner.load(),
+                      Catch::Contains("kit 'extra-kit' is not available for x86_64"));
+}
+
+TEST_CASE_METHOD(KitFixture, "repository metadata is reproducible and replaced whole") {
+    publishKit(true);
+    std::string first = readFile(kitRepo + "/repodata/repomd.xml");
+    CHECK(first.find("<revision>1704067200</revision>") != std::string::npos);
+    CHECK(first.find("repodata/primary.xml.gz") != std::string::npos);
+    CHECK(writeRpmRepository(kitRepo, 1704067200) == 2);
+    CHECK(readFile(kitRepo + "/repodata/repomd.xml") == first);
+    CHECK(listSubdirectories(kitRepo) == std::vector<std::string>{"Packages", "repodata"});
+}
+
+TEST_CASE("a damaged RPM is named, and the old metadata stays") {
+    TempDir dir;
+    writeTreeFile(dir.path(), "Packages/bad.rpm", "not an rpm");
+    CHECK_THROWS_WITH(writeRpmRepository(dir.path(), 0), Catch::Contains("cannot read RPM"));
+    CHECK(listSubdirectories(dir.path()) == std::vector<std::string>{"Packages"});
 }
