@@ -198,7 +198,7 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
         throw Error(project.lock && project.lock->sdk
                         ? "the SDK image Twoliter.lock pins is not in the cache"
                         : "Twoliter.lock pins no SDK image to build in",
-                    {}, "run 'twoliter sdk create' (or 'twoliter sdk import') first");
+                    {}, "run 'twoliter sdk pull', 'sdk create' or 'sdk import' first");
     }
     build.sdkDigest = hexFromBase64(project.lock->sdk->digest);
     build.sourceDateEpoch = [root = project.root] { return sourceDateEpoch(root); };
@@ -211,9 +211,8 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
     BubblewrapSandbox sandbox;
     ::signal(SIGINT, onInterrupt);
     BuildReport report =
-        runBuild(planner, plan, build, sandbox, status, [](const std::string& holder) {
-            std::cerr << "twoliter: waiting for " << holder << ", which is building this project\n";
-        });
+        runBuild(planner, plan, build, sandbox, status,
+                 [](const std::string& message) { std::cerr << "twoliter: " << message << "\n"; });
     ::signal(SIGINT, SIG_DFL);
     status.finish();
     reportOutcome(planner, report);

@@ -50,12 +50,16 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
                      const std::function<void(const std::string&)>& waitingForLock) {
     auto start = std::chrono::steady_clock::now();
     const Project& project = planner.project();
-    FileLock lock(project.buildDirectory() + "/state/lock", waitingForLock);
+    FileLock lock(project.buildDirectory() + "/state/lock", [&](const std::string& holder) {
+        waitingForLock("waiting for " + holder + ", which is building this project");
+    });
     // Shared: builds of several projects use the cache at once; a prune
     // takes it exclusively.
     FileLock cacheLock(
         cacheLockPath(options.cacheDirectory),
-        [&](const std::string& holder) { waitingForLock(holder + " (pruning the cache)"); },
+        [&](const std::string& holder) {
+            waitingForLock("waiting for " + holder + ", which is pruning the cache");
+        },
         FileLock::Mode::Shared);
     if (!isRegularFile(options.sdkRootfs + sdkMacrosInside(planner.arch()))) {
         throw Error("the SDK has no RPM macros for " + std::string(archName(planner.arch())),

@@ -33,9 +33,9 @@ struct BuildReport {
     bool succeeded() const;
 };
 
-// Builds the packages of plan: takes the project lock (waiting with a
-// message when another run holds it), hashes inputs, runs the schedule with
-// PackageBuilder jobs, and writes a JSON summary of the run to
+// Builds the packages of plan: takes the project lock (waiting, and telling
+// waitingForLock a one-line message, when another run holds it), hashes inputs, runs the schedule
+// with PackageBuilder jobs, and writes a JSON summary of the run to
 // build/state/<arch>/last-build.json. Throws Error for problems before any
 // package runs; package failures are in the report.
 BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions& options,
