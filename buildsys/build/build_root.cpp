@@ -41,9 +41,7 @@ std::string BuildRootCache::ensure(
         return target;
     }
 
-    static std::atomic<unsigned> counter{0};
-    std::string temporary =
-        target + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    std::string temporary = target + ".tmp-" + uniqueSuffix();
     fs::create_directories(temporary);
     SandboxSpec spec;
     spec.rootfs = sdkRootfs_;

@@ -42,11 +42,6 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string uniqueSuffix() {
-    static std::atomic<unsigned> counter{0};
-    return std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
 // Every *.rpm below directory, sorted.
 std::vector<std::string> rpmsUnder(const std::string& directory) {
     std::vector<std::string> rpms;

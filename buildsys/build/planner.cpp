@@ -140,9 +140,7 @@ int buildRequiresLine(const std::string& specPath, const std::string& name) {
     int number = 0;
     for (std::string line; std::getline(lines, line);) {
         ++number;
-        std::string lower = line;
-        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        if (startsWith(trimString(lower), "buildrequires") &&
+        if (startsWith(lowercase(trimString(line)), "buildrequires") &&
             line.find(name) != std::string::npos) {
             return number;
         }

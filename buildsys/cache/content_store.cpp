@@ -30,7 +30,7 @@ std::string ContentStore::put(const std::string& path) {
     if (isRegularFile(target))
         return digest;
     fs::create_directories(fs::path(target).parent_path());
-    std::string temporary = target + ".tmp-" + std::to_string(::getpid());
+    std::string temporary = target + ".tmp-" + uniqueSuffix();
     fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
     fs::permissions(temporary,
                     fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
@@ -52,7 +52,7 @@ bool ContentStore::verify(const std::string& digest) {
 void ContentStore::materialize(const std::string& digest, const std::string& destination) const {
     touchPath(pathOf(digest));
     fs::create_directories(fs::path(destination).parent_path());
-    std::string temporary = destination + ".tmp-" + std::to_string(::getpid());
+    std::string temporary = destination + ".tmp-" + uniqueSuffix();
     std::error_code error;
     fs::remove(temporary, error);
     fs::create_hard_link(pathOf(digest), temporary, error);

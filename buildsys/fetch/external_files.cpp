@@ -31,12 +31,6 @@ size_t writeToFile(char* data, size_t size, size_t count, void* file) {
     return std::fwrite(data, size, count, static_cast<FILE*>(file)) * size;
 }
 
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 bool isUrl(const std::string& location) {
     return location.find("://") != std::string::npos;
 }
@@ -98,10 +92,8 @@ std::string ExternalFileStore::ensure(const ExternalFile& file) {
         return target;
     }
     fs::create_directories(fs::path(target).parent_path());
-    // Unique per process and per call: two builds may fetch the same file at once.
-    static std::atomic<unsigned> counter{0};
-    std::string temporary =
-        target + ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    // Unique per call: two builds may fetch the same file at once.
+    std::string temporary = target + ".part-" + uniqueSuffix();
     std::vector<std::string> failures;
     for (const auto& source : sourcesFor(file)) {
         try {

@@ -32,13 +32,6 @@ std::string shortDigest(const std::string& digest) {
     return digest.size() > 19 ? digest.substr(0, 19) + "…" : digest;
 }
 
-std::string lowercase(std::string text) {
-    for (char& c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return text;
-}
-
 Challenge parseChallenge(const std::string& text) {
     Challenge challenge;
     size_t i = 0;
@@ -196,11 +189,6 @@ class FolderGuard {
   private:
     std::string path_;
 };
-
-std::string uniqueSuffix() {
-    static std::atomic<unsigned> counter{0};
-    return std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
 
 // Streams a blob into a file, hashing it, refusing more bytes than expected.
 class VerifyingFileSink final : public ResponseSink {

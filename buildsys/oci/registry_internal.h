@@ -39,7 +39,6 @@ struct Challenge {
 Challenge parseChallenge(const std::string& text);
 // The errors array of a registry's JSON error body, as one line.
 std::string registryErrors(const std::string& body);
-std::string lowercase(std::string text);
 // "sha256:0123456789ab…" for messages.
 std::string shortDigest(const std::string& digest);
 bool isIndexType(const std::string& mediaType);

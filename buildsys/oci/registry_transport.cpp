@@ -19,12 +19,6 @@ CURL* handle(void* p) {
     return static_cast<CURL*>(p);
 }
 
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 // State of one transfer, shared with the curl callbacks.
 struct Transfer {
     CURL* curl = nullptr;

@@ -136,11 +136,6 @@ std::string repomdXml(const std::vector<const MetadataFile*>& files, const std::
     return text;
 }
 
-std::string uniqueSuffix() {
-    static std::atomic<unsigned> counter{0};
-    return std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
 }  // namespace
 
 size_t writeRpmRepository(const std::string& directory, int64_t epoch) {

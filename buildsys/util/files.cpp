@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -52,12 +53,17 @@ void writeAll(int fd, const std::string& content, const std::string& path) {
 }
 }  // namespace
 
+std::string uniqueSuffix() {
+    static std::atomic<unsigned> counter{0};
+    return std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
 void writeFileAtomic(const std::string& path, const std::string& content) {
     fs::path target(path);
     std::error_code ec;
     if (target.has_parent_path())
         fs::create_directories(target.parent_path(), ec);
-    std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+    std::string temporary = path + ".tmp-" + uniqueSuffix();
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         throw Error(std::string("cannot create file: ") + std::strerror(errno), {temporary});

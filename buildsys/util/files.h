@@ -11,7 +11,11 @@ std::string readFile(const std::string& path);
 // Like readFile, but nullopt when the file does not exist.
 std::optional<std::string> readFileIfExists(const std::string& path);
 
-// Writes to "<path>.tmp-<pid>", fsyncs, then renames over path, so readers see
+// "<pid>-<n>", different at every call: the suffix of temporary names, so
+// that threads and processes writing the same target never share one.
+std::string uniqueSuffix();
+
+// Writes to "<path>.tmp-<unique suffix>", fsyncs, then renames over path, so readers see
 // either the old or the new content, never a partial file. Creates parent
 // directories as needed.
 void writeFileAtomic(const std::string& path, const std::string& content);

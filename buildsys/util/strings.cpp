@@ -36,6 +36,14 @@ std::string trimString(std::string_view text) {
     return std::string(text.substr(begin, end - begin + 1));
 }
 
+std::string lowercase(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
 bool startsWith(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }

@@ -9,6 +9,7 @@ namespace twoliter {
 std::vector<std::string> splitString(std::string_view text, char separator);
 std::string joinStrings(const std::vector<std::string>& parts, std::string_view separator);
 std::string trimString(std::string_view text);
+std::string lowercase(std::string text);  // ASCII letters only
 bool startsWith(std::string_view text, std::string_view prefix);
 bool endsWith(std::string_view text, std::string_view suffix);
 // The candidate closest to word by edit distance, or "" when none is close

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <thread>
 
 #include "cache/content_store.h"
 #include "cache/file_digests.h"
@@ -89,4 +90,29 @@ TEST_CASE("the cache folder follows the environment") {
     ::setenv("XDG_CACHE_HOME", "/xdg", 1);
     CHECK(defaultCacheDirectory() == "/xdg/twoliter");
     ::unsetenv("XDG_CACHE_HOME");
+}
+
+TEST_CASE("two threads storing the same content do not share a temporary file") {
+    TempDir dir;
+    writeTreeFile(dir.path(), "a.rpm", std::string(1 << 20, 'x'));
+    std::vector<std::string> digests(2);
+    std::vector<std::string> failures(2);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < 2; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                for (int round = 0; round < 20; ++round) {
+                    ContentStore store(dir.path() + "/cache-" + std::to_string(round));
+                    digests[i] = store.put(dir.path() + "/a.rpm");
+                }
+            } catch (const std::exception& e) {
+                failures[i] = e.what();
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(failures == std::vector<std::string>{"", ""});
+    CHECK(digests[0] == digests[1]);
+    CHECK(ContentStore(dir.path() + "/cache-19").verify(digests[0]));
 }

@@ -56,6 +56,8 @@ TEST_CASE("string helpers") {
     CHECK(splitString("a-b--c", '-') == std::vector<std::string>{"a", "b", "", "c"});
     CHECK(joinStrings({"x", "y"}, ", ") == "x, y");
     CHECK(trimString("  x y \n") == "x y");
+    CHECK(lowercase("Bearer ReALM") == "bearer realm");
+    CHECK(uniqueSuffix() != uniqueSuffix());
     CHECK(startsWith("bottlerocket-os", "bottlerocket-"));
     CHECK(endsWith("Twoliter.toml", ".toml"));
 }
