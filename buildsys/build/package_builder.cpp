@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "repo/rpm_repository.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -40,19 +41,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Every *.rpm below directory, sorted.
-std::vector<std::string> rpmsUnder(const std::string& directory) {
-    std::vector<std::string> rpms;
-    std::error_code error;
-    for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
-         it.increment(error)) {
-        if (it->is_regular_file() && it->path().extension() == ".rpm")
-            rpms.push_back(it->path());
-    }
-    std::sort(rpms.begin(), rpms.end());
-    return rpms;
 }
 
 // Copies the package folder's visible files into sources (rpm's %_sourcedir).
@@ -244,11 +232,13 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
                                         : "exited with " + std::to_string(result.exitCode);
         return {JobState::Failed, 0, "rpmbuild " + how, log};
     }
-    std::vector<std::string> rpms = rpmsUnder(work + "/rpmbuild/RPMS");
+    std::string built = work + "/rpmbuild/RPMS";
+    std::vector<std::string> rpms = rpmFilesBelow(built);
     if (rpms.empty())
         return {JobState::Failed, 0, "rpmbuild produced no RPMs", log};
     ActionRecord record;
-    for (const auto& path : rpms) {
+    for (const auto& relative : rpms) {
+        std::string path = built + "/" + relative;
         record.outputs.push_back(
             {fs::path(path).filename(), store_.put(path), fs::file_size(path)});
     }

@@ -26,23 +26,6 @@ namespace {
     throw Error(message, {path});
 }
 
-std::vector<std::string> rpmsBelow(const std::string& directory) {
-    std::vector<std::string> rpms;
-    std::error_code error;
-    for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
-         it.increment(error)) {
-        if (it->path().filename() == "repodata" && it->is_directory()) {
-            it.disable_recursion_pending();
-            continue;
-        }
-        if (it->is_regular_file() && it->path().extension() == ".rpm") {
-            rpms.push_back(it->path().lexically_relative(directory).string());
-        }
-    }
-    std::sort(rpms.begin(), rpms.end());
-    return rpms;
-}
-
 // One of the three package lists of a repository, being written.
 class MetadataFile {
   public:
@@ -138,8 +121,25 @@ std::string repomdXml(const std::vector<const MetadataFile*>& files, const std::
 
 }  // namespace
 
+std::vector<std::string> rpmFilesBelow(const std::string& directory) {
+    std::vector<std::string> rpms;
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+        if (it->path().filename() == "repodata" && it->is_directory()) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file() && it->path().extension() == ".rpm") {
+            rpms.push_back(it->path().lexically_relative(directory).string());
+        }
+    }
+    std::sort(rpms.begin(), rpms.end());
+    return rpms;
+}
+
 size_t writeRpmRepository(const std::string& directory, int64_t epoch) {
-    std::vector<std::string> rpms = rpmsBelow(directory);
+    std::vector<std::string> rpms = rpmFilesBelow(directory);
     std::string fresh = directory + "/repodata.tmp-" + uniqueSuffix();
     fs::create_directories(fresh);
     try {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace twoliter {
 
@@ -14,5 +15,9 @@ namespace twoliter {
 // Returns the number of packages. Throws Error naming the RPM or file that
 // could not be read or written.
 size_t writeRpmRepository(const std::string& directory, int64_t epoch);
+
+// Every *.rpm below directory except under repodata/, as paths relative to
+// directory, sorted.
+std::vector<std::string> rpmFilesBelow(const std::string& directory);
 
 }  // namespace twoliter

@@ -185,12 +185,7 @@ declare -a SANDBOX_TABLE=() OVERHEAD_TABLE=() COLD_TABLE=() NOOP_TABLE=()
 # LABEL can start from, and "wall cpu rss" of that first build.
 declare -A PRIMED=() PRIMED_FIRST=()
 
-log() { echo "bench: $*" >&2; }
-
-fail() {
-    log "FAILED: $*"
-    FAILURES=$((FAILURES + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # figure NAME VALUE UNIT
 figure() {
@@ -198,8 +193,6 @@ figure() {
     echo "BENCH $1=$2 $3"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; if (NR % 2) printf "%.1f", v[(NR+1)/2]; else printf "%.1f", (v[NR/2] + v[NR/2+1]) / 2}'; }
-maximum() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
 # per_package A B K: (A - B) / K, one decimal
 per_package() { awk -v a="$1" -v b="$2" -v k="$3" 'BEGIN { printf "%.1f", (a - b) / k }'; }
@@ -601,15 +594,6 @@ import json, sys
 states = [p["state"] for p in json.load(open(sys.argv[1]))["packages"]]
 print(states.count("built"), states.count("cached"))
 PY
-}
-
-copy_sample() {
-    local dest="$1" entry
-    mkdir -p "$dest"
-    for entry in Twoliter.toml Twoliter.lock Release.toml Infra.toml Cargo.toml \
-                 packages variants kits sdk lookaside; do
-        if [ -e "$REPO_ROOT/$entry" ]; then cp -a "$REPO_ROOT/$entry" "$dest/" || return 1; fi
-    done
 }
 
 # generated_tree SIZE: makes $WORK/nSIZE (with the all-bench-1 variant) once.

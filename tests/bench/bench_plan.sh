@@ -108,12 +108,7 @@ declare -a EXPECTED=()
 declare -a TABLE=()
 declare -a SUMMARY=()
 
-log() { echo "bench: $*" >&2; }
-
-fail() {
-    log "FAILED: $*"
-    FAILURES=$((FAILURES + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # figure NAME VALUE UNIT
 figure() {
@@ -122,8 +117,6 @@ figure() {
     echo "BENCH $1=$2 $3"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; if (NR % 2) printf "%.1f", v[(NR+1)/2]; else printf "%.1f", (v[NR/2] + v[NR/2+1]) / 2}'; }
-maximum() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
 now_ns() { date +%s%N; }
 
@@ -170,15 +163,6 @@ sys.exit(rc)' "$rssfile" "$@" >"$out" 2>"$err"
 
 # copy_sample DEST: the project files of the sample, so that its cache can be
 # removed without touching the repository.
-copy_sample() {
-    local dest="$1" entry
-    mkdir -p "$dest"
-    for entry in Twoliter.toml Twoliter.lock Release.toml Infra.toml Cargo.toml \
-                 packages variants kits sdk lookaside; do
-        if [ -e "$REPO_ROOT/$entry" ]; then cp -a "$REPO_ROOT/$entry" "$dest/" || return 1; fi
-    done
-}
-
 # measure TREE_LABEL TREE CMD CACHE RUNS ARGS...: timed runs of twoliter.
 measure() {
     local label="$1" tree="$2" cmd="$3" cache="$4" runs="$5" i

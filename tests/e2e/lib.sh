@@ -16,12 +16,17 @@ finish() {
     [ "$failures" -eq 0 ]
 }
 
+# The sample project's files copied to $1 (created).
+copy_sample_project() {
+    mkdir -p "$1"
+    cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$1"/
+}
+
 # A copy of the sample project at $1, using its own cache $2 with the SDK
 # image imported (and pinned in its Twoliter.lock).
 sample_project() {
     local project=$1 cache=$2
-    mkdir -p "$project"
-    cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$project"/
+    copy_sample_project "$project"
     "$TWOLITER" --project-path "$project" --cache-dir "$cache" sdk import "$SDK_CACHE/sample-sdk-oci" >/dev/null
 }
 

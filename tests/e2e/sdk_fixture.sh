@@ -6,6 +6,7 @@ set -euo pipefail
 TWOLITER=$(realpath "$1")
 SOURCE_DIR=$(realpath "$2")
 SDK_CACHE=$3
+source "$(dirname "$0")/lib.sh"
 mkdir -p "$SDK_CACHE"
 if [ -f "$SDK_CACHE/sample-sdk-oci/index.json" ]; then
     echo "sdk fixture: $SDK_CACHE/sample-sdk-oci exists"
@@ -13,7 +14,7 @@ if [ -f "$SDK_CACHE/sample-sdk-oci/index.json" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$work"/
+copy_sample_project "$work"
 start=$(date +%s)
 "$TWOLITER" --project-path "$work" --cache-dir "$work/cache" sdk create --output "$SDK_CACHE/sample-sdk-oci.tmp"
 mv "$SDK_CACHE/sample-sdk-oci.tmp" "$SDK_CACHE/sample-sdk-oci"

@@ -31,8 +31,7 @@ done
 
 image="127.0.0.1:$port/sample/sample-sdk:v0.1.0"
 project=$work/project
-mkdir -p "$project"
-cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$project"/
+copy_sample_project "$project"
 pushed=$(tl "$project" "$work/cache" sdk push "$image" --layout "$SDK_CACHE/sample-sdk-oci")
 check "the SDK image is pushed" test -n "$pushed"
 pulled=$(tl "$project" "$work/cache" sdk pull "$image" 2>/dev/null)

@@ -1,0 +1,24 @@
+# Shared by the benchmark scripts. Source it after setting REPO_ROOT and
+# FAILURES; it defines logging, failure counting, statistics and the copy of
+# the sample project.
+
+log() { echo "bench: $*" >&2; }
+
+fail() {
+    log "FAILED: $*"
+    FAILURES=$((FAILURES + 1))
+}
+
+# median VALUES...: one decimal; fails on no values.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; if (NR % 2) printf "%.1f", v[(NR+1)/2]; else printf "%.1f", (v[NR/2] + v[NR/2+1]) / 2}'; }
+maximum() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+
+# copy_sample DEST: the project files of the sample at the repository root.
+copy_sample() {
+    local dest="$1" entry
+    mkdir -p "$dest"
+    for entry in Twoliter.toml Twoliter.lock Release.toml Infra.toml Cargo.toml \
+                 packages variants kits sdk lookaside; do
+        if [ -e "$REPO_ROOT/$entry" ]; then cp -a "$REPO_ROOT/$entry" "$dest/" || return 1; fi
+    done
+}
