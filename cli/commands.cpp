@@ -18,6 +18,8 @@
 #include "build/source_date.h"
 #include "cache/cache_pruning.h"
 #include "cache/content_store.h"
+#include "command_support.h"
+#include "kit/lock_digest.h"
 #include "oci/registry_client.h"
 #include "project/lock_writer.h"
 #include "project/project.h"
@@ -34,99 +36,6 @@ namespace fs = std::filesystem;
 namespace twoliter::cli {
 
 namespace {
-
-Project openProject(const GlobalOptions& options) {
-    std::string start = options.projectPath.empty() ? "." : options.projectPath;
-    if (endsWith(start, "Twoliter.toml")) {
-        start = start.substr(0, start.size() - std::string("Twoliter.toml").size());
-        if (start.empty())
-            start = ".";
-    }
-    return loadProject(findProjectRoot(start));
-}
-
-std::string fromCurrentDirectory(const std::string& path) {
-    return absolutePath(path, fs::current_path().string());
-}
-
-std::string cacheDirectory(const GlobalOptions& options) {
-    return options.cacheDirectory.empty() ? defaultCacheDirectory()
-                                          : fromCurrentDirectory(options.cacheDirectory);
-}
-
-// The SDK image pinned by Twoliter.lock, if it has been created or imported
-// into the cache: <cache>/sdk/<digest>/rootfs.
-std::string lockedSdkRootfs(const Project& project, const GlobalOptions& options) {
-    if (!project.lock || !project.lock->sdk)
-        return "";
-    std::string hex = hexFromBase64(project.lock->sdk->digest);
-    if (hex.empty())
-        return "";
-    std::string rootfs = cacheDirectory(options) + "/sdk/" + hex + "/rootfs";
-    return isDirectory(rootfs) ? rootfs : "";
-}
-
-// Where spec macros come from: --sdk, $TWOLITER_SDK, the locked SDK image,
-// or the project's sdk/ folder.
-std::string sdkPath(const GlobalOptions& options, const Project& project) {
-    const char* fromEnvironment = std::getenv("TWOLITER_SDK");
-    std::string path = !options.sdk.empty() ? options.sdk
-                       : fromEnvironment && *fromEnvironment != 0
-                           ? fromEnvironment
-                           : lockedSdkRootfs(project, options);
-    if (path.empty())
-        path = project.root + "/sdk";
-    path = fromCurrentDirectory(path);
-    if (!pathExists(path)) {
-        throw Error("no SDK at " + path, {},
-                    "pass --sdk PATH or set TWOLITER_SDK (an SDK root, SDK source tree or macros "
-                    "file)");
-    }
-    return path;
-}
-
-int jobCount(const GlobalOptions& options) {
-    unsigned cores = std::thread::hardware_concurrency();
-    return options.jobs > 0 ? options.jobs : static_cast<int>(cores ? cores : 2);
-}
-
-PlannerOptions plannerOptions(const GlobalOptions& options, const Project& project) {
-    PlannerOptions planner;
-    planner.arch = parseArch(options.arch, {"--arch"});
-    planner.sdkPath = sdkPath(options, project);
-    for (const auto& source : options.kitSources) {
-        size_t equals = source.find('=');
-        if (equals == std::string::npos || equals == 0) {
-            throw Error("expected NAME=PATH, found '" + source + "'", {"--kit-source"});
-        }
-        planner.kitSources.emplace_back(source.substr(0, equals),
-                                        fromCurrentDirectory(source.substr(equals + 1)));
-    }
-    if (::isatty(STDERR_FILENO)) {
-        planner.specProgress = [](size_t parsed, size_t total) {
-            std::cerr << "\r\033[Kparsing specs [" << parsed << "/" << total << "]"
-                      << (parsed == total ? "\r\033[K" : "") << std::flush;
-        };
-    }
-    planner.jobs = jobCount(options);
-    return planner;
-}
-
-void printWarnings(const Project& project, const Planner& planner) {
-    for (const auto& warning : project.warnings)
-        std::cerr << "twoliter: warning: " << warning << "\n";
-    for (const auto& warning : planner.warnings())
-        std::cerr << "twoliter: warning: " << warning << "\n";
-    for (const auto& line : describeDisagreements(planner)) {
-        std::cerr << "twoliter: warning: " << line << "\n";
-    }
-}
-
-BuildPlan planFor(Planner& planner, const std::string& kind, const std::string& name) {
-    return kind == "variant"   ? planner.planVariant(name)
-           : kind == "package" ? planner.planPackage(name)
-                               : planner.planKit(name);
-}
 
 std::atomic<bool> interrupted{false};
 
@@ -172,6 +81,7 @@ void reportOutcome(const Planner& planner, const BuildReport& report) {
 
 int runBuild(const GlobalOptions& options, const BuildCommand& command) {
     Project project = openProject(options);
+    prepareKits(options, project);
     Planner planner(project, plannerOptions(options, project));
     planner.load();
     printWarnings(project, planner);
@@ -179,10 +89,6 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
     if (command.dryRun) {
         std::cout << (command.json ? formatPlanJson(planner, plan) : formatPlanText(planner, plan));
         return 0;
-    }
-    if (command.kind == "kit") {
-        throw Error("building kits is not supported yet", {},
-                    "'twoliter build kit " + command.name + " --dry-run' prints the plan");
     }
     BuildOptions build;
     build.jobs = jobCount(options);
@@ -220,6 +126,8 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
         return 130;
     if (!report.succeeded())
         return 1;
+    if (command.kind == "kit")
+        return finishKitBuild(options, project, plan, report);
     if (command.kind == "variant" && !command.packagesOnly) {
         throw Error("building variant images is not supported yet; the variant's packages are in " +
                         project.display(project.buildDirectory() + "/rpms"),
@@ -385,20 +293,43 @@ int runCachePrune(const GlobalOptions& options, const std::string& maxSize) {
     return 0;
 }
 
+namespace {
+
+// Pulls what Twoliter.lock pins: the manifest its source names now must have
+// the locked digest (the SHA-256 of its canonical JSON, as upstream locks
+// it); the image is then pulled by its OCI digest. The lock is kept as it
+// is, and the cache records which unpacked SDK the locked digest means.
+int pullLockedSdk(const GlobalOptions& options, const Project& project) {
+    const LockedImage& locked = *project.lock->sdk;
+    Location where{project.display(project.root + "/Twoliter.lock"), 0, "sdk.source"};
+    ImageReference image = parseImageReference(locked.source, where);
+    RegistryClient client;
+    RegistryManifest manifest = client.fetchManifest(image);
+    if (lockDigest(manifest.bytes, image.str()) != locked.digest) {
+        throw Error(image.str() +
+                        " is not the image Twoliter.lock pins: it has changed in the "
+                        "registry since the lock was written",
+                    where, "run 'twoliter update' to lock what the registry holds now");
+    }
+    image.digest = manifest.digest;
+    std::string layout = project.buildDirectory() + "/sdk/pulled";
+    std::string digest =
+        client.pullImage(image, layout, ociArchName(parseArch(options.arch, {"--arch"})));
+    std::string rootfs = importSdkImage(layout, cacheDirectory(options));
+    recordLockedSdk(cacheDirectory(options), locked.digest, manifestHexOf(rootfs));
+    std::cout << digest << "\n";
+    return 0;
+}
+
+}  // namespace
+
 int runSdkPull(const GlobalOptions& options, const std::string& reference) {
     Project project = openProject(options);
     ImageReference image;
     if (!reference.empty()) {
         image = parseImageReference(reference, {"sdk pull"});
     } else if (project.lock && project.lock->sdk) {
-        const LockedImage& locked = *project.lock->sdk;
-        image = parseImageReference(locked.source, {"Twoliter.lock", 0, "sdk.source"});
-        std::string hex = hexFromBase64(locked.digest);
-        if (hex.size() != 64) {
-            throw Error("not a SHA-256 digest: '" + locked.digest + "'",
-                        {"Twoliter.lock", 0, "sdk.digest"});
-        }
-        image.digest = "sha256:" + hex;
+        return pullLockedSdk(options, project);
     } else {
         throw Error("Twoliter.lock pins no SDK image to pull", {},
                     "name one: twoliter sdk pull <registry>/<repository>@sha256:<digest>");

@@ -42,13 +42,24 @@ int runCheck(const GlobalOptions& options, bool strict);
 int runClean(const GlobalOptions& options);
 // recipe: the recipe file (default <project>/sdk/recipe); output: the OCI
 // image layout folder (default <project>/build/sdk/oci).
-int runSdkCreate(const GlobalOptions& options, const std::string& recipe, const std::string& output);
+int runSdkCreate(const GlobalOptions& options, const std::string& recipe,
+                 const std::string& output);
 int runSdkImport(const GlobalOptions& options, const std::string& source);
 // reference: an image reference; empty pulls what Twoliter.lock pins, by digest.
 int runSdkPull(const GlobalOptions& options, const std::string& reference);
 // layout: the OCI image layout to push (default <project>/build/sdk/oci).
-int runSdkPush(const GlobalOptions& options, const std::string& reference, const std::string& layout);
+int runSdkPush(const GlobalOptions& options, const std::string& reference,
+               const std::string& layout);
 int runCacheInfo(const GlobalOptions& options);
+// Pushes the kit images build/kits/<kit>/ holds for this release and build
+// to the vendor's registry, with an index per version.
+int runPublishKit(const GlobalOptions& options, const std::string& kit, const std::string& vendor);
+// Resolves Twoliter.toml's SDK and kits against their registries and writes
+// Twoliter.lock.
+int runUpdate(const GlobalOptions& options);
+// Fetches the kits Twoliter.lock pins into build/external-kits/ (nothing
+// when they are there already) and verifies them where a key is configured.
+int runFetch(const GlobalOptions& options);
 int runCachePrune(const GlobalOptions& options, const std::string& maxSize);
 
 }  // namespace twoliter::cli

@@ -17,9 +17,9 @@ int exitCode = 0;
 void addBuildCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* build = app.add_subcommand(
         "build",
-        "Build packages in hermetic sandboxes, in parallel, reusing cached results. Variant "
-        "images and kits are not supported yet: 'build variant --packages-only' builds a "
-        "variant's packages, '--dry-run' prints any plan.");
+        "Build packages in hermetic sandboxes, in parallel, reusing cached results, and kits "
+        "from them. Variant images are not supported yet: 'build variant --packages-only' "
+        "builds a variant's packages, '--dry-run' prints any plan.");
     build->require_subcommand(1);
     struct Target {
         const char* kind;
@@ -28,7 +28,9 @@ void addBuildCommand(CLI::App& app, GlobalOptions& options) {
     static const Target targets[] = {
         {"variant", "Build the packages of a variant (and, later, its image)"},
         {"package", "Build one package and the packages its build needs"},
-        {"kit", "Build the packages of a kit and its repository (plan only for now)"},
+        {"kit",
+         "Build the packages of a kit, its RPM repository (build/kits/<kit>/<arch>/, signed "
+         "with [signing] key or $TWOLITER_SIGNING_KEY) and its OCI image tar"},
     };
     for (const auto& target : targets) {
         CLI::App* sub = build->add_subcommand(target.kind, target.help);
@@ -139,6 +141,36 @@ void addSdkCommand(CLI::App& app, GlobalOptions& options) {
         [&options, target, layout] { exitCode = runSdkPush(options, *target, *layout); });
 }
 
+void addPublishCommand(CLI::App& app, GlobalOptions& options) {
+    CLI::App* publish = app.add_subcommand("publish", "Publish build results");
+    publish->require_subcommand(1);
+    CLI::App* kit = publish->add_subcommand(
+        "kit",
+        "Push a built kit's images (build/kits/<kit>/) to the vendor's registry "
+        "(Infra.toml's [vendor.<vendor>] registry, else Twoliter.toml's): one image per arch "
+        "tagged v<version>-<build>-<arch> and an index tagged v<version>");
+    auto name = std::make_shared<std::string>();
+    auto vendor = std::make_shared<std::string>();
+    kit->add_option("kit", *name, "Kit name")->required();
+    kit->add_option("vendor", *vendor, "Vendor whose registry receives it")->required();
+    kit->callback([&options, name, vendor] { exitCode = runPublishKit(options, *name, *vendor); });
+}
+
+void addUpdateCommand(CLI::App& app, GlobalOptions& options) {
+    app.add_subcommand("update",
+                       "Resolve the SDK and kits of Twoliter.toml (and the kits they depend on) "
+                       "against their registries and write Twoliter.lock")
+        ->callback([&options] { exitCode = runUpdate(options); });
+}
+
+void addFetchCommand(CLI::App& app, GlobalOptions& options) {
+    app.add_subcommand("fetch",
+                       "Fetch the kits Twoliter.lock pins into build/external-kits/ (verifying "
+                       "every blob, and the repository signature where the vendor has a "
+                       "signing-key); kits already there need no registry")
+        ->callback([&options] { exitCode = runFetch(options); });
+}
+
 void addCacheCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* cache = app.add_subcommand(
         "cache", "Inspect or bound the shared cache (build outputs, build roots, external files)");
@@ -160,8 +192,9 @@ struct CommandEntry {
 
 // Every top-level command, in the order --help lists them.
 const CommandEntry kCommands[] = {
-    {"build", addBuildCommand}, {"graph", addGraphCommand}, {"why", addWhyCommand},
-    {"check", addCheckCommand}, {"sdk", addSdkCommand},     {"cache", addCacheCommand},
+    {"build", addBuildCommand},     {"graph", addGraphCommand},   {"why", addWhyCommand},
+    {"check", addCheckCommand},     {"update", addUpdateCommand}, {"fetch", addFetchCommand},
+    {"publish", addPublishCommand}, {"sdk", addSdkCommand},       {"cache", addCacheCommand},
     {"clean", addCleanCommand},
 };
 

@@ -99,6 +99,11 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
     ScheduleOptions schedule{options.jobs, options.keepGoing, options.interrupted};
     report.results = runSchedule(planner.graph(), report.packages, schedule, builder, status);
     state.save();
+    for (size_t package : report.packages) {
+        JobState outcome = report.results[package].state;
+        if (outcome == JobState::Built || outcome == JobState::Cached)
+            report.outputs[package] = builder.outputsOf(package);
+    }
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.summaryPath = stateDirectory(planner) + "/last-build.json";

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct BuildReport {
     std::vector<JobResult> results;  // indexed by package
     double seconds = 0;
     std::string summaryPath;  // the JSON summary of this run
+    // For each package that built or was up to date: its RPMs, as published
+    // in build/rpms/<package>/ (file name -> SHA-256).
+    std::map<size_t, std::map<std::string, std::string>> outputs;
     bool succeeded() const;
 };
 

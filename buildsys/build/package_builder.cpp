@@ -72,6 +72,27 @@ void linkOrCopy(const std::string& from, const std::string& to) {
         fs::copy_file(from, to, fs::copy_options::overwrite_existing);
 }
 
+// A build-root RPM of a kit: its file in the kit's repository and the SHA-256
+// the repository's metadata lists (verified when the kit was fetched).
+std::tuple<std::string, std::string, std::string> kitRpm(const ResolvedPackage& resolved) {
+    if (resolved.rpmPath.empty()) {
+        throw Error("the build root needs " + resolved.name + " from kit " + resolved.repository +
+                        ", which is given as a source tree; build roots take kit packages only "
+                        "from kit repositories",
+                    {}, "fetch the kit ('twoliter fetch') instead of passing --kit-source");
+    }
+    if (resolved.sha256.empty()) {
+        throw Error("the repository metadata of kit " + resolved.repository +
+                        " lists no SHA-256 for " + resolved.name,
+                    {resolved.rpmPath});
+    }
+    if (!isRegularFile(resolved.rpmPath)) {
+        throw Error("kit " + resolved.repository + " lacks " + resolved.name, {resolved.rpmPath},
+                    "run 'twoliter fetch' again");
+    }
+    return {fs::path(resolved.rpmPath).filename().string(), resolved.rpmPath, resolved.sha256};
+}
+
 }  // namespace
 
 std::vector<std::tuple<std::string, std::string, std::string>> PackageBuilder::buildRootRpms(
@@ -80,8 +101,8 @@ std::vector<std::tuple<std::string, std::string, std::string>> PackageBuilder::b
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& resolved : planner_.packages()[package].buildRoot) {
         if (resolved.origin != PackageOrigin::Local) {
-            throw Error("build roots with kit packages are not supported yet (" + resolved.name +
-                        " from " + resolved.repository + ")");
+            rpms.emplace_back(kitRpm(resolved));
+            continue;
         }
         std::string file = rpmFileName(resolved.name, resolved.evr, resolved.arch);
         const std::string& producer = planner_.project().packages[resolved.specIndex].packageName;

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "build/kit_trust.h"
 #include "spec/sdk.h"
 #include "spec/spec_cache.h"
 #include "spec/spec_parser.h"
@@ -85,6 +86,27 @@ void Planner::loadSpecs() {
     }
 }
 
+// A kit of a vendor with a signing-key must carry the stamp fetch writes
+// after verifying it against that key.
+void Planner::requireVerifiedKit(const ImageRef& kit, const std::string& directory) const {
+    auto key = project_.config.vendorSigningKeys.find(kit.vendor);
+    if (key == project_.config.vendorSigningKeys.end())
+        return;
+    std::string lockDigest;
+    if (project_.lock) {
+        for (const auto& locked : project_.lock->kits) {
+            if (locked.name == kit.name && locked.vendor == kit.vendor)
+                lockDigest = locked.digest;
+        }
+    }
+    if (lockDigest.empty() || !kitVerified(directory, key->second, lockDigest)) {
+        throw Error("kit '" + kit.name +
+                        "' has not been verified with the signing key of vendor '" + kit.vendor +
+                        "'",
+                    kit.location, "run 'twoliter fetch', which verifies what it fetches");
+    }
+}
+
 void Planner::loadResolver() {
     resolver_ = std::make_unique<Resolver>(options_.arch, osPrefix_);
     resolver_->addLocalSpecs(specs_);
@@ -114,9 +136,10 @@ void Planner::loadResolver() {
             throw Error("kit '" + kit.name + "' is not available for " + archName(options_.arch) +
                             ": " + project_.display(directory) + " has no repodata",
                         kit.location,
-                        "fetching kits from a registry is not supported yet; pass --kit-source " +
-                            kit.name + "=PATH to use the kit's source tree");
+                        "run 'twoliter fetch', or pass --kit-source " + kit.name +
+                            "=PATH to use the kit's source tree");
         }
+        requireVerifiedKit(kit, directory);
         resolver_->addKitRepository(kit.name, directory);
         poolInputs_.push_back("kit:" + kit.name + ":" +
                               sha256FileHex(directory + "/repodata/repomd.xml"));
@@ -180,6 +203,8 @@ bool Planner::loadCachedBuildRoots(const std::string& key) {
                 resolved.origin = static_cast<PackageOrigin>(in.getVarint());
                 resolved.repository = in.getString();
                 resolved.specIndex = in.getVarint();
+                resolved.rpmPath = in.getString();
+                resolved.sha256 = in.getString();
                 if (resolved.origin == PackageOrigin::Local &&
                     resolved.specIndex >= specs_.size()) {
                     return false;
@@ -204,6 +229,7 @@ void Planner::storeBuildRoots(const std::string& key) {
             out.putVarint(static_cast<uint64_t>(resolved.origin));
             out.putString(resolved.repository);
             out.putVarint(resolved.specIndex);
+            out.putStrings({resolved.rpmPath, resolved.sha256});
         }
     }
     cache_->storeText(key, out.bytes());
@@ -233,7 +259,7 @@ void Planner::loadBuildRoots() {
         graph_.addNode(project_.packages[i].packageName);
     }
     Sha256 pool;
-    pool.addField("build-roots-v1");
+    pool.addField("build-roots-v2");
     for (const auto& input : poolInputs_)
         pool.addField(input);
     std::string key = SpecCache::keyFor(contextDigest_, pool.hex());

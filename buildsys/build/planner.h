@@ -84,6 +84,7 @@ class Planner {
     const VariantManifest& variant(const std::string& name) const;
     void loadSpecs();
     void loadResolver();
+    void requireVerifiedKit(const ImageRef& kit, const std::string& directory) const;
     void loadBuildRoots();
     bool loadCachedBuildRoots(const std::string& key);
     void storeBuildRoots(const std::string& key);

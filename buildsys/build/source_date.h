@@ -14,3 +14,11 @@ namespace twoliter {
 std::string sourceDateEpoch(const std::string& projectRoot);
 
 }  // namespace twoliter
+
+namespace twoliter {
+
+// BUILD_ID as upstream names artifacts: the first 8 hex digits of HEAD's
+// commit, or "00000000" for a tree outside git.
+std::string buildId(const std::string& projectRoot);
+
+}  // namespace twoliter

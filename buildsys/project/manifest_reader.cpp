@@ -203,6 +203,11 @@ LockedImage readLockedImage(const Table& table) {
             table.string("source", true), table.string("digest", true)};
 }
 
+// A path written in a project file, relative to that file's folder.
+std::string projectPath(const std::string& file, const std::string& value) {
+    return std::filesystem::path(file).parent_path().append(value).lexically_normal().string();
+}
+
 void requireSchemaVersion(const Table& root) {
     if (root.integer("schema-version", 0, true) != 1) {
         root.fail("schema-version", "unsupported schema-version (only 1 is known)");
@@ -224,9 +229,21 @@ TwoliterConfig readTwoliterConfig(const std::string& path, const std::string& di
             if (!std::regex_match(id, vendorId))
                 vendors->fail(id, "invalid vendor name");
             Table vendor = *vendors->table(id);
-            vendor.allowOnly({"registry"});
+            vendor.allowOnly({"registry", "signing-key"});
             config.vendorRegistries[id] = vendor.string("registry", true);
+            std::string key = vendor.string("signing-key");
+            if (!key.empty())
+                config.vendorSigningKeys[id] = {projectPath(path, key),
+                                                vendor.locationOf("signing-key")};
         }
+    }
+    if (auto signing = root.table("signing")) {
+        signing->allowOnly({"key", "sign-rpms"});
+        RepoSigning settings;
+        settings.secretKeyPath = projectPath(path, signing->string("key", true));
+        settings.signRpms = signing->boolean("sign-rpms", false);
+        settings.location = signing->locationOf("key");
+        config.signing = settings;
     }
     if (auto sdk = root.table("sdk"))
         config.sdk = readImageRef(*sdk);

@@ -25,12 +25,29 @@ struct ImageRef {
     Location location;
 };
 
+// A public OpenPGP key (armored file) that must have signed the repository
+// metadata of a vendor's kits: [vendor.<id>] signing-key.
+struct VendorSigningKey {
+    std::string path;  // absolute
+    Location location;
+};
+
+// [signing]: how this project signs the repositories (and RPMs) of the kits
+// it builds. TWOLITER_SIGNING_KEY, when set, names the key file instead.
+struct RepoSigning {
+    std::string secretKeyPath;  // armored OpenPGP secret key without passphrase; absolute
+    bool signRpms = false;
+    Location location;
+};
+
 // Twoliter.toml.
 struct TwoliterConfig {
     std::string path;
     int schemaVersion = 1;
     std::string releaseVersion;
     std::map<std::string, std::string> vendorRegistries;  // vendor id -> registry
+    std::map<std::string, VendorSigningKey> vendorSigningKeys;
+    std::optional<RepoSigning> signing;
     std::optional<ImageRef> sdk;
     std::vector<ImageRef> kits;
 };

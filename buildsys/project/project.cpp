@@ -161,8 +161,7 @@ void checkLock(const Project& project) {
     }
     if (!sdkMatches || !kitsMatch) {
         throw Error("Twoliter.lock does not match the sdk and kits of Twoliter.toml", {lockName},
-                    "regenerate the lock after changing [sdk] or [[kit]] ('twoliter update' is "
-                    "not supported yet)");
+                    "run 'twoliter update' after changing [sdk] or [[kit]]");
     }
 }
 

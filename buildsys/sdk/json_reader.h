@@ -28,6 +28,10 @@ class JsonValue {
     const std::string& text() const { return text_; }
     // The value of an integral number; fallback for anything else.
     int64_t integer(int64_t fallback = -1) const;
+    // The value of true or false; false for anything else.
+    bool boolean() const { return kind_ == Kind::Bool && boolean_; }
+    // A number's text as written ("-12", "1.5e3"); "" for anything else.
+    const std::string& numberText() const { return kind_ == Kind::Number ? text_ : empty_; }
 
   private:
     friend class JsonParser;
@@ -36,6 +40,7 @@ class JsonValue {
     std::string text_;  // string value or number lexeme
     std::vector<JsonValue> items_;
     std::vector<std::pair<std::string, JsonValue>> members_;
+    inline static const std::string empty_;
 };
 
 // Throws Error("<what>: invalid JSON at byte N: ...") on malformed input.

@@ -17,6 +17,7 @@
 #include "sdk/oci_layout.h"
 #include "sdk/rootfs_unpacker.h"
 #include "sdk/tar.h"
+#include "util/canonical_json.h"
 #include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -381,20 +382,23 @@ std::string createSdkImage(const SdkRecipe& recipe, const std::string& recipeDir
     config.endObject();
     OciDescriptor configBlob = layout.addBlob(config.str(), oci::kConfig);
 
-    JsonWriter manifest(false);
-    manifest.beginObject().key("schemaVersion").value(int64_t(2));
-    manifest.key("mediaType").value(oci::kManifest);
-    auto descriptor = [&manifest](const OciDescriptor& d) {
-        manifest.beginObject().key("mediaType").value(d.mediaType);
-        manifest.key("digest").value(d.digest);
-        manifest.key("size").value(static_cast<int64_t>(d.size)).endObject();
+    // Canonical JSON, so the manifest's OCI digest and its Twoliter.lock
+    // digest (base64 of the SHA-256 of its canonical form) are one hash.
+    auto descriptor = [](const OciDescriptor& d) {
+        CanonicalJson object = CanonicalJson::object();
+        object.set("mediaType", d.mediaType);
+        object.set("digest", d.digest);
+        object.set("size", static_cast<int64_t>(d.size));
+        return object;
     };
-    manifest.key("config");
-    descriptor(configBlob);
-    manifest.key("layers").beginArray();
-    descriptor(base.descriptor);
-    descriptor(files.descriptor);
-    manifest.endArray().endObject();
+    CanonicalJson manifest = CanonicalJson::object();
+    manifest.set("schemaVersion", int64_t(2));
+    manifest.set("mediaType", std::string(oci::kManifest));
+    manifest.set("config", descriptor(configBlob));
+    CanonicalJson layers = CanonicalJson::array();
+    layers.push(descriptor(base.descriptor));
+    layers.push(descriptor(files.descriptor));
+    manifest.set("layers", std::move(layers));
     OciDescriptor manifestBlob = layout.addBlob(manifest.str(), oci::kManifest);
     layout.writeIndex(manifestBlob, ociArchName(arch), recipe.name);
     return manifestBlob.digest;

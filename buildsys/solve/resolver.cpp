@@ -43,6 +43,7 @@ struct Resolver::State {
     std::vector<std::string> specNames;  // per local spec, for messages
     std::map<std::string, Id> variantMetadata;
     std::map<Repo*, std::string> kitNames;
+    std::map<Repo*, std::string> kitDirectories;  // kits given as repositories
     bool whatprovidesStale = true;
 
     ~State() {
@@ -174,6 +175,15 @@ struct Resolver::State {
         } else {
             package.origin = PackageOrigin::Kit;
             package.repository = kitNames[solvable->repo];
+            auto directory = kitDirectories.find(solvable->repo);
+            if (directory != kitDirectories.end()) {
+                package.rpmPath =
+                    directory->second + "/" + solvable_get_location(solvable, nullptr);
+                Id type = 0;
+                const char* checksum = solvable_lookup_checksum(solvable, SOLVABLE_CHECKSUM, &type);
+                if (checksum && type == REPOKEY_TYPE_SHA256)
+                    package.sha256 = checksum;
+            }
         }
         return package;
     }
@@ -306,6 +316,7 @@ void addRpmmd(Repo* repo, const std::string& path, int flags) {
 
 void Resolver::addKitRepository(const std::string& kitName, const std::string& directory) {
     Repo* repo = state_->newKitRepo(kitName);
+    state_->kitDirectories[repo] = directory;
     std::string repomd = directory + "/repodata/repomd.xml";
     FILE* file = fopen(repomd.c_str(), "r");
     if (!file)

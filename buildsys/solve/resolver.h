@@ -23,6 +23,10 @@ struct ResolvedPackage {
     PackageOrigin origin = PackageOrigin::Local;
     std::string repository;  // "local", the kit's name, or "metadata"
     size_t specIndex = 0;    // for Local: index into the specs given to addLocalSpecs
+    // For a Kit package from a repository: the RPM file (absolute) and the
+    // SHA-256 (hex) its repodata lists. Empty for a kit given as specs.
+    std::string rpmPath;
+    std::string sha256;
 };
 
 // One step of a dependency path: `from` needs `dependency`, which `to` satisfies.

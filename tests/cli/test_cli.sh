@@ -38,7 +38,10 @@ expect 0 'dry-run' -- "$twoliter" build variant --help
 expect 2 "did you mean 'build'" -- "$twoliter" biuld variant aws-k8s-1.31
 expect 0 'Plan for variant aws-k8s-1.31 \(x86_64\)' -- "$twoliter" build variant aws-k8s-1.31 --dry-run
 expect 1 'pins no SDK image' -- "$twoliter" build variant aws-k8s-1.31
-expect 1 'building kits is not supported yet' -- "$twoliter" build kit core-kit
+expect 1 'pins no SDK image' -- "$twoliter" build kit core-kit
+expect 1 'no image of kit .core-kit.* run .twoliter build kit core-kit. first' -- "$twoliter" publish kit core-kit sample
+expect 1 'no Twoliter.lock to fetch kits from' -- "$twoliter" fetch
+expect 0 '^  publish  ' -- "$twoliter" --help
 expect 0 '"kind": "variant"' -- "$twoliter" build variant metal-dev --dry-run --json
 expect 0 'Plan for package runc' -- "$twoliter" build package runc --dry-run
 expect 0 'Plan for kit core-kit' -- "$twoliter" build kit core-kit --dry-run
@@ -56,6 +59,10 @@ expect 1 "not part of variant aws-k8s-1.31" -- "$twoliter" why aws-k8s-1.31 ecs-
 expect 1 'no SDK at' -- "$twoliter" --sdk "$work/nowhere" check
 expect 1 'no Twoliter.toml found' -- "$twoliter" --project-path / check
 expect 0 'ok: 2 packages' -- "$twoliter" --project-path mini/Twoliter.toml --sdk "$work/sdk" check
+printf '[[kit]]\nname = "extra-kit"\nversion = "1.0.0"\nvendor = "mini"\n' >>mini/Twoliter.toml
+expect 1 "Twoliter.toml names kits but there is no Twoliter.lock.*twoliter update" -- "$twoliter" --project-path mini --sdk "$work/sdk" build package tool
+expect 1 "kit 'extra-kit' is not available for x86_64.*twoliter fetch" -- "$twoliter" --project-path mini --sdk "$work/sdk" check
+expect 1 "cannot reach registry localhost:5000|localhost:5000" -- env TWOLITER_INSECURE_REGISTRIES= "$twoliter" --project-path mini update
 expect 0 '^[0-9]+\.[0-9]+\.[0-9]+' -- "$twoliter" --version
 
 # A Cargo edge the spec does not need is a warning, an error with --strict.

@@ -59,3 +59,31 @@ start_build_and_wait_for_first_package() {
         sleep 0.1
     done
 }
+
+# Starts Debian's docker-registry on a free loopback port, storing into
+# $1/registry-storage; sets $registry_port and $registry_pid. The caller's
+# EXIT trap must kill $registry_pid.
+start_registry() {
+    local work=$1
+    registry_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat >"$work/registry.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry-storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$registry_port
+YAML
+    docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 100); do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$registry_port/v2/')" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "docker-registry did not start: $(cat "$work/registry.log")"
+    return 1
+}

@@ -8,26 +8,11 @@ SOURCE_DIR=$(realpath "$2")
 SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
-registry=""
-trap '[ -n "$registry" ] && kill "$registry" 2>/dev/null; rm -rf "$work"' EXIT
+registry_pid=""
+trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $work/registry-storage
-http:
-  addr: 127.0.0.1:$port
-YAML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry=$!
-for _ in $(seq 100); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
-    sleep 0.1
-done
+start_registry "$work" || exit 1
+port=$registry_port
 
 image="127.0.0.1:$port/sample/sample-sdk:v0.1.0"
 project=$work/project

@@ -2,12 +2,14 @@
 // with createrepo_c, read by the resolver with kit priority rules.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "build/planner.h"
 #include "repo/rpm_repository.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "util/digest.h"
 #include "util/files.h"
 
 using namespace twoliter;
@@ -114,4 +116,30 @@ TEST_CASE("a damaged RPM is named, and the old metadata stays") {
     CHECK_THAT(testing::errorText([&] { writeRpmRepository(dir.path(), 0); }),
                Catch::StartsWith(dir.path() + "/Packages/bad.rpm: cannot read RPM"));
     CHECK(listSubdirectories(dir.path()) == std::vector<std::string>{"Packages"});
+}
+
+TEST_CASE_METHOD(KitFixture,
+                 "a build root takes a kit package's RPM file and its repodata digest") {
+    publishKit(true);
+    writeTreeFile(dir.path(), "packages/tool/tool.spec",
+                  "Name: %{_cross_os}tool\nVersion: 2.0\nRelease: 1\nSummary: s\nLicense: MIT\n"
+                  "BuildRequires: %{_cross_os}extra\n%description\nd\n%files\n");
+    project = loadProject(dir.path());
+    PlannerOptions options;
+    options.sdkPath = testing::sampleSdk();
+    Planner planner(project, options);
+    planner.load();
+    const Project& loaded = planner.project();
+    size_t tool = 0;
+    while (loaded.packages[tool].packageName != "tool")
+        ++tool;
+    const auto& root = planner.packages()[tool].buildRoot;
+    auto extra = std::find_if(root.begin(), root.end(), [](const ResolvedPackage& package) {
+        return package.name == "bottlerocket-extra";
+    });
+    REQUIRE(extra != root.end());
+    CHECK(extra->origin == PackageOrigin::Kit);
+    CHECK(extra->rpmPath == kitRepo + "/Packages/noarch/bottlerocket-extra-3.0-1.noarch.rpm");
+    CHECK(extra->sha256 == sha256FileHex(extra->rpmPath));
+    CHECK(planner.packages()[tool].buildDependencies.empty());
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "project/lock_writer.h"
 #include "project/manifest_reader.h"
 #include "support/error_text.h"
@@ -9,8 +11,7 @@ using namespace twoliter;
 using twoliter::testing::TempDir;
 using twoliter::testing::writeTreeFile;
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("every variant default is upstream's") {
     TempDir dir;
@@ -236,4 +237,33 @@ TEST_CASE("a written Twoliter.lock reads back the same") {
     CHECK(read.kits.empty());
     ImageRef unknown{"sdk", "1", "nobody", {"Twoliter.toml", 5, "sdk"}};
     CHECK_THROWS_WITH(lockedImageFor(config, unknown, ""), Catch::Contains("vendor 'nobody'"));
+}
+
+TEST_CASE("signing keys: a vendor's public key and the project's own key") {
+    TempDir dir;
+    std::string base = R"(schema-version = 1
+release-version = "1.0.0"
+[vendor.acme]
+registry = "localhost:5000/acme"
+signing-key = "keys/acme.pub.asc"
+)";
+    writeTreeFile(dir.path(), "Twoliter.toml", base);
+    auto config = readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml");
+    CHECK_FALSE(config.signing);
+    REQUIRE(config.vendorSigningKeys.count("acme"));
+    CHECK(config.vendorSigningKeys.at("acme").path == dir.path() + "/keys/acme.pub.asc");
+    CHECK(config.vendorSigningKeys.at("acme").location.line == 5);
+
+    writeTreeFile(dir.path(), "Twoliter.toml",
+                  base + "[signing]\nkey = \"../secret/kit.asc\"\nsign-rpms = true\n");
+    config = readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml");
+    REQUIRE(config.signing);
+    CHECK(config.signing->secretKeyPath ==
+          std::filesystem::path(dir.path()).parent_path().string() + "/secret/kit.asc");
+    CHECK(config.signing->signRpms);
+
+    writeTreeFile(dir.path(), "Twoliter.toml", base + "[signing]\nkey = \"k\"\nsign-rpm = true\n");
+    CHECK(testing::errorText([&] {
+              readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml");
+          }) == "Twoliter.toml:8: signing.sign-rpm: unknown key (hint: did you mean 'sign-rpms'?)");
 }

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace twoliter {
+
+struct GrubConfigInputs {
+    std::vector<std::string> kernelParameters;  // the variant's kernel-parameters
+    // os-release's PRETTY_NAME ("<pretty name> <version> (<variant>)");
+    // the menu entry is "<prettyName> <versionId>", as upstream's.
+    std::string prettyName;
+    std::string versionId;
+    std::string dmVerityTable;       // dmVerityTable() of the root file system
+    bool grubSetPrivateVar = false;  // image feature: bootconfig from the PRIVATE partition
+    bool uefiSecureBoot = false;     // image feature: no edits, no signature checks, reboot
+};
+
+// grub.cfg for the BOOT partition, byte for byte as upstream's rpm2img
+// writes it (including the blank-valued lines of its template when a
+// feature is off). With Secure Boot it starts with `set superusers=""` and
+// `set check_signatures="no"` and reboots after 30 seconds if boot fails;
+// with grub-set-private-var the kernel gets `bootconfig` and the initrd
+// ($private)/bootconfig.data.
+std::string renderGrubConfig(const GrubConfigInputs& inputs);
+
+}  // namespace twoliter
