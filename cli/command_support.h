@@ -38,6 +38,9 @@ BuildPlan planFor(Planner& planner, const std::string& kind, const std::string& 
 // missing (offline when they are there), verified where the vendor has a
 // signing-key. Kits given with --kit-source are skipped.
 void prepareKits(const GlobalOptions& options, const Project& project);
+// After a variant's packages are built: its images.
+int finishVariantBuild(const GlobalOptions& options, const Project& project, const Planner& planner,
+                       const BuildPlan& plan, const BuildReport& report, SandboxRunner& sandbox);
 // After a kit's packages are built: its repository, signature and image.
 int finishKitBuild(const GlobalOptions& options, const Project& project, const BuildPlan& plan,
                    const BuildReport& report);

@@ -128,11 +128,8 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
         return 1;
     if (command.kind == "kit")
         return finishKitBuild(options, project, plan, report);
-    if (command.kind == "variant" && !command.packagesOnly) {
-        throw Error("building variant images is not supported yet; the variant's packages are in " +
-                        project.display(project.buildDirectory() + "/rpms"),
-                    {}, "use --packages-only to build just the packages");
-    }
+    if (command.kind == "variant" && !command.packagesOnly)
+        return finishVariantBuild(options, project, planner, plan, report, sandbox);
     return 0;
 }
 

@@ -16,6 +16,32 @@ namespace fs = std::filesystem;
 
 namespace twoliter {
 
+std::vector<std::string> rpmbuildCommand(const std::string& macrosPath, const std::string& arch,
+                                         const std::string& specPath) {
+    return {"rpmbuild",
+            "-bb",
+            "--nodeps",
+            "--load",
+            macrosPath,
+            "--undefine",
+            "_auto_set_build_flags",
+            "--define",
+            "_topdir /build/rpmbuild",
+            "--define",
+            "_sourcedir /build/SOURCES",
+            "--define",
+            "_target_cpu " + arch,
+            "--define",
+            "_buildhost builder",
+            "--define",
+            "use_source_date_epoch_as_buildtime 1",
+            "--define",
+            "clamp_mtime_to_source_date_epoch 1",
+            "--define",
+            "_build_id_links none",
+            specPath};
+}
+
 std::string rpmFileName(const std::string& name, const std::string& evr, const std::string& arch) {
     size_t colon = evr.find(':');
     return name + "-" + (colon == std::string::npos ? evr : evr.substr(colon + 1)) + "." + arch +
@@ -224,29 +250,9 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
                         {"SOURCE_DATE_EPOCH", sourceDate_}};
     spec.workingDirectory = "/build";
     spec.logPath = log;
-    std::string arch = settings_.environment.archName;
-    spec.command = {"rpmbuild",
-                    "-bb",
-                    "--nodeps",
-                    "--load",
-                    settings_.sdkMacrosPath,
-                    "--undefine",
-                    "_auto_set_build_flags",
-                    "--define",
-                    "_topdir /build/rpmbuild",
-                    "--define",
-                    "_sourcedir /build/SOURCES",
-                    "--define",
-                    "_target_cpu " + arch,
-                    "--define",
-                    "_buildhost builder",
-                    "--define",
-                    "use_source_date_epoch_as_buildtime 1",
-                    "--define",
-                    "clamp_mtime_to_source_date_epoch 1",
-                    "--define",
-                    "_build_id_links none",
-                    "/build/SOURCES/" + fs::path(manifest.specPath()).filename().string()};
+    spec.command =
+        rpmbuildCommand(settings_.sdkMacrosPath, settings_.environment.archName,
+                        "/build/SOURCES/" + fs::path(manifest.specPath()).filename().string());
     SandboxResult result = sandbox_.run(spec);
     if (!result.ok()) {
         std::string how = result.signal ? "was killed by signal " + std::to_string(result.signal)

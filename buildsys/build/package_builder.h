@@ -76,6 +76,12 @@ class PackageBuilder final : public JobRunner {
     std::map<size_t, std::map<std::string, std::string>> outputs_;
 };
 
+// rpmbuild's command line inside the sandbox, as every build runs it: the
+// SDK's macros, sources in /build/SOURCES, output below /build/rpmbuild,
+// build time and file times from SOURCE_DATE_EPOCH.
+std::vector<std::string> rpmbuildCommand(const std::string& macrosPath, const std::string& arch,
+                                         const std::string& specPath);
+
 // rpm's file name for a binary package: name-version-release.arch.rpm (the
 // epoch is not part of it).
 std::string rpmFileName(const std::string& name, const std::string& evr, const std::string& arch);

@@ -7,8 +7,8 @@ namespace twoliter {
 
 struct GrubConfigInputs {
     std::vector<std::string> kernelParameters;  // the variant's kernel-parameters
-    // os-release's PRETTY_NAME ("<pretty name> <version> (<variant>)");
-    // the menu entry is "<prettyName> <versionId>", as upstream's.
+    // The OS's pretty name ("Bottlerocket OS"); the menu entry is
+    // "<prettyName> <versionId>", as upstream's.
     std::string prettyName;
     std::string versionId;
     std::string dmVerityTable;       // dmVerityTable() of the root file system

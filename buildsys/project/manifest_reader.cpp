@@ -245,6 +245,14 @@ TwoliterConfig readTwoliterConfig(const std::string& path, const std::string& di
         settings.location = signing->locationOf("key");
         config.signing = settings;
     }
+    if (auto image = root.table("image")) {
+        image->allowOnly({"compression"});
+        std::string compression = image->string("compression");
+        if (compression == "lz4")
+            config.imageCompression = ImageCompression::Lz4;
+        else if (!compression.empty() && compression != "zstd")
+            image->fail("compression", "expected \"zstd\" or \"lz4\"");
+    }
     if (auto sdk = root.table("sdk"))
         config.sdk = readImageRef(*sdk);
     for (const auto& kit : root.tables("kit"))

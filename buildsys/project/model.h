@@ -40,6 +40,10 @@ struct RepoSigning {
     Location location;
 };
 
+// How image artifacts are compressed: zstd (multi-threaded, the default) or
+// lz4 (what upstream writes). [image] compression in Twoliter.toml.
+enum class ImageCompression { Zstd, Lz4 };
+
 // Twoliter.toml.
 struct TwoliterConfig {
     std::string path;
@@ -48,6 +52,7 @@ struct TwoliterConfig {
     std::map<std::string, std::string> vendorRegistries;  // vendor id -> registry
     std::map<std::string, VendorSigningKey> vendorSigningKeys;
     std::optional<RepoSigning> signing;
+    ImageCompression imageCompression = ImageCompression::Zstd;
     std::optional<ImageRef> sdk;
     std::vector<ImageRef> kits;
 };

@@ -1,6 +1,11 @@
 #include "repo/gpg_home.h"
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include <gpgme.h>
 #include <strings.h>
@@ -54,6 +59,27 @@ bool ImportedKey::owns(const std::string& signerFingerprint) const {
     return false;
 }
 
+namespace {
+
+// Whether a running process has text in its command line (gpg-agent and
+// friends carry their --homedir there).
+bool processMentions(const std::string& text) {
+    std::error_code error;
+    for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end;
+         it.increment(error)) {
+        std::string name = it->path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::ifstream in(it->path() / "cmdline", std::ios::binary);
+        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmdline.find(text) != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 struct GpgHome::Context {
     gpgme_ctx_t ctx = nullptr;
     ~Context() { gpgme_release(ctx); }
@@ -84,8 +110,12 @@ GpgHome::~GpgHome() {
     try {
         runTool({"gpgconf", "--homedir", path(), "--kill", "all"});
     } catch (const Error&) {
-        // no gpgconf, hence no agent was started by it either
+        return;  // no gpgconf, hence no agent was started by it either
     }
+    // gpgconf returns once the daemons were told to stop, not once they
+    // have: wait (briefly) until no process names this home any more.
+    for (int waited = 0; waited < 300 && processMentions(path()); ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 ImportedKey GpgHome::importKeyFile(const std::string& keyFile, bool needSecret) {

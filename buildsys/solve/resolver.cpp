@@ -349,26 +349,33 @@ void Resolver::addSdkProvides(const std::vector<std::string>& capabilities) {
     s.whatprovidesStale = true;
 }
 
-void Resolver::addVariant(const VariantManifest& variant) {
-    State& s = *state_;
+std::vector<std::string> variantMetadataProvides(const VariantManifest& variant,
+                                                 const std::string& osPrefix) {
     VariantName name = parseVariantName(variant.name, {variant.manifestPath});
-    BinaryPackage metadata;
-    metadata.name = osPrefix_ + "metadata";
-    metadata.version = "1.0";
-    metadata.release = "1";
-    metadata.arch = "noarch";
+    std::vector<std::string> provides;
     auto provide = [&](const std::string& capability, const std::string& value) {
-        metadata.provides.push_back({osPrefix_ + capability + "(" + value + ")", 0, ""});
+        provides.push_back(osPrefix + capability + "(" + value + ")");
     };
     provide("variant", variant.name);
     provide("variant-platform", name.platform);
     provide("variant-runtime", name.runtime);
     provide("variant-family", name.family());
     provide("variant-flavor", name.flavor);
-    for (const auto& feature : knownImageFeatures()) {
+    for (const auto& feature : knownImageFeatures())
         provide("image-feature",
                 variant.enabledFeatures.count(feature) ? feature : "no-" + feature);
-    }
+    return provides;
+}
+
+void Resolver::addVariant(const VariantManifest& variant) {
+    State& s = *state_;
+    BinaryPackage metadata;
+    metadata.name = osPrefix_ + "metadata";
+    metadata.version = kVariantMetadataVersion;
+    metadata.release = kVariantMetadataRelease;
+    metadata.arch = "noarch";
+    for (const auto& capability : variantMetadataProvides(variant, osPrefix_))
+        metadata.provides.push_back({capability, 0, ""});
     s.variantMetadata[variant.name] = s.addSolvable(s.metadata, metadata, variant.manifestPath);
     repo_internalize(s.metadata);
     s.whatprovidesStale = true;

@@ -36,6 +36,14 @@ struct DependencyStep {
     std::string to;
 };
 
+// The generated <os>metadata package of a variant: version-release, and
+// the capabilities it provides (variant(...), variant-platform(...), …,
+// image-feature(...) or image-feature(no-...) for every known feature).
+inline constexpr const char* kVariantMetadataVersion = "1.0";
+inline constexpr const char* kVariantMetadataRelease = "1";
+std::vector<std::string> variantMetadataProvides(const VariantManifest& variant,
+                                                 const std::string& osPrefix);
+
 // One libsolv pool holding every package the project can use: local specs
 // (as to-be-built packages, highest priority), kit repositories in declared
 // order, the SDK's provides (treated as installed) and one generated metadata

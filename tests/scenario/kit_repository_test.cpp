@@ -3,35 +3,29 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "build/planner.h"
 #include "repo/rpm_repository.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/digest.h"
 #include "util/files.h"
 
 using namespace twoliter;
+using twoliter::testing::buildTestRpm;
+using twoliter::testing::runOrFail;
 using twoliter::testing::TempDir;
+using twoliter::testing::TestRpm;
 using twoliter::testing::writeTreeFile;
 
 namespace {
 
-void run(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system((command + " >/dev/null 2>&1").c_str()) == 0);
-}
-
-// A noarch RPM named bottlerocket-<name> built from a generated spec.
-void buildRpm(const std::string& work, const std::string& name, const std::string& version,
-              const std::string& output) {
-    writeTreeFile(work, name + ".spec",
-                  "Name: bottlerocket-" + name + "\nVersion: " + version +
-                      "\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n"
-                      "%description\nd\n%files\n");
-    run("rpmbuild -bb --define '_topdir " + work + "/top' --define '_rpmdir " + output + "' " +
-        work + "/" + name + ".spec");
+// An empty noarch RPM named bottlerocket-<name>.
+TestRpm bottlerocketRpm(const std::string& name, const std::string& version) {
+    TestRpm rpm{"bottlerocket-" + name};
+    rpm.version = version;
+    return rpm;
 }
 
 struct KitFixture {
@@ -49,12 +43,13 @@ struct KitFixture {
     // with ourWriter, by writeRpmRepository.
     void publishKit(bool ourWriter = false) {
         std::string work = dir.path() + "/rpmwork";
-        buildRpm(work, "extra", "3.0", kitRepo + "/Packages");
-        buildRpm(work, "base", "9.0", kitRepo + "/Packages");  // shadowed by the local base
+        buildTestRpm(work, bottlerocketRpm("extra", "3.0"), kitRepo + "/Packages");
+        // shadowed by the local base
+        buildTestRpm(work, bottlerocketRpm("base", "9.0"), kitRepo + "/Packages");
         if (ourWriter) {
             CHECK(writeRpmRepository(kitRepo, 1704067200) == 2);
         } else {
-            run("createrepo_c " + kitRepo);
+            runOrFail("createrepo_c " + kitRepo);
         }
     }
     Project project;

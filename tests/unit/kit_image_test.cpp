@@ -14,6 +14,7 @@
 #include "sdk/tar.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/digest.h"
 #include "util/files.h"
 
@@ -32,21 +33,13 @@ const TempDir& runScratch() {
 // Two RPMs (kit-hello, kit-hello-world), built once per test run.
 const std::string& testRpmDir() {
     static std::string rpms = [] {
-        const TempDir& top = runScratch();
-        std::string spec = top.path() + "/kit-hello.spec";
-        writeFileAtomic(spec,
-                        "Name: kit-hello\nVersion: 1.0\nRelease: 1\nSummary: kit test\n"
-                        "License: MIT\n%description\nkit test\n"
-                        "%package world\nSummary: kit test world\n%description world\nworld\n"
-                        "%install\nmkdir -p %{buildroot}/usr/share/kit-hello\n"
-                        "echo hello > %{buildroot}/usr/share/kit-hello/hello.txt\n"
-                        "echo world > %{buildroot}/usr/share/kit-hello/world.txt\n"
-                        "%files\n/usr/share/kit-hello/hello.txt\n"
-                        "%files world\n/usr/share/kit-hello/world.txt\n");
-        runLogged({"rpmbuild", "-bb", "--target", "x86_64", "--define", "_topdir " + top.path(),
-                   "--define", "_build_id_links none", spec},
-                  {}, top.path() + "/rpmbuild.log");
-        return top.path() + "/RPMS/x86_64";
+        const std::string& top = runScratch().path();
+        testing::TestRpm rpm{"kit-hello"};
+        rpm.arch = "x86_64";
+        rpm.files = {{"/usr/share/kit-hello/hello.txt", "hello\n"}};
+        rpm.subpackages = {{"world", {}, {{"/usr/share/kit-hello/world.txt", "world\n"}}}};
+        testing::buildTestRpm(top, rpm, top + "/RPMS");
+        return top + "/RPMS/x86_64";
     }();
     return rpms;
 }

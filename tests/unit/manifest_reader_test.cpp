@@ -267,3 +267,18 @@ signing-key = "keys/acme.pub.asc"
               readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml");
           }) == "Twoliter.toml:8: signing.sign-rpm: unknown key (hint: did you mean 'sign-rpms'?)");
 }
+
+TEST_CASE("image compression: zstd by default, lz4 on request, nothing else") {
+    TempDir dir;
+    std::string base = "schema-version = 1\nrelease-version = \"1.0.0\"\n";
+    writeTreeFile(dir.path(), "Twoliter.toml", base);
+    CHECK(readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml").imageCompression ==
+          ImageCompression::Zstd);
+    writeTreeFile(dir.path(), "Twoliter.toml", base + "[image]\ncompression = \"lz4\"\n");
+    CHECK(readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml").imageCompression ==
+          ImageCompression::Lz4);
+    writeTreeFile(dir.path(), "Twoliter.toml", base + "[image]\ncompression = \"xz\"\n");
+    CHECK(testing::errorText([&] {
+              readTwoliterConfig(dir.path() + "/Twoliter.toml", "Twoliter.toml");
+          }) == "Twoliter.toml:4: image.compression: expected \"zstd\" or \"lz4\"");
+}

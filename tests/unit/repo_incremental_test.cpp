@@ -5,45 +5,35 @@
 #include <sys/stat.h>
 #include <utime.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 
 #include "repo/rpm_repository.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 
 using namespace twoliter;
+using twoliter::testing::buildTestRpm;
+using twoliter::testing::rpmWithSubpackages;
 using twoliter::testing::TempDir;
+using twoliter::testing::TestRpm;
 using twoliter::testing::writeTreeFile;
 namespace fs = std::filesystem;
 
 namespace {
 
-void run(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system((command + " >/dev/null 2>&1").c_str()) == 0);
-}
-
-// RPMs <name> and <name>-<sub> (noarch, a file each) in output/noarch/.
-void buildRpms(const std::string& work, const std::string& name,
-               const std::vector<std::string>& subpackages, const std::string& output) {
-    std::string spec = "Name: " + name +
-                       "\nVersion: 2.0\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n"
-                       "%description\nd\n%changelog\n* Mon Jan 01 2024 A <a@b> - 2.0-1\n- c\n";
-    std::string files = "%files\n/usr/share/" + name + "/main\n";
-    std::string install = "%install\nmkdir -p %{buildroot}/usr/share/" + name +
-                          "\necho main > %{buildroot}/usr/share/" + name + "/main\n";
-    for (const auto& sub : subpackages) {
-        spec += "%package " + sub + "\nSummary: s\nRequires: " + name + "\n%description " + sub +
-                "\nd\n";
-        install += "echo " + sub + " > %{buildroot}/usr/share/" + name + "/" + sub + "\n";
-        files += "%files " + sub + "\n/usr/share/" + name + "/" + sub + "\n";
-    }
-    writeTreeFile(work, name + ".spec", spec + install + files);
-    run("rpmbuild -bb --define '_topdir " + work + "/top' --define '_rpmdir " + output +
-        "' --define '_build_id_links none' " + work + "/" + name + ".spec");
+// RPMs <name> and <name>-<sub> (noarch, version 2.0, a file each, each
+// subpackage requiring <name>) in output/noarch/.
+void buildRpmFamily(const std::string& work, const std::string& name,
+                    const std::vector<std::string>& subpackages, const std::string& output) {
+    TestRpm rpm = rpmWithSubpackages(name, subpackages);
+    rpm.version = "2.0";
+    rpm.changelog = "* Mon Jan 01 2024 A <a@b> - 2.0-1\n- c\n";
+    for (auto& sub : rpm.subpackages)
+        sub.dependencies = {name};
+    buildTestRpm(work, rpm, output);
 }
 
 // Every file of repodata/ by name, with its bytes.
@@ -70,7 +60,9 @@ struct RepoFixture {
     TempDir dir;
     std::string repo = dir.path() + "/repo";
     std::string cache = repo + "/.repodata-cache";
-    RepoFixture() { buildRpms(dir.path() + "/work", "base", {"a", "b", "c"}, repo + "/Packages"); }
+    RepoFixture() {
+        buildRpmFamily(dir.path() + "/work", "base", {"a", "b", "c"}, repo + "/Packages");
+    }
     RepositoryStats write(unsigned jobs = 2) {
         RepositoryOptions options;
         options.epoch = 1704067200;
@@ -94,7 +86,7 @@ TEST_CASE_METHOD(RepoFixture, "unchanged RPMs are reused, a new one is read", "[
     CHECK(again.read == 0);
     CHECK(metadataOf(repo) == firstMetadata);
 
-    buildRpms(dir.path() + "/work2", "added", {}, repo + "/Packages");
+    buildRpmFamily(dir.path() + "/work2", "added", {}, repo + "/Packages");
     RepositoryStats added = write();
     CHECK(added.packages == 5);
     CHECK(added.reused == 4);

@@ -11,63 +11,21 @@
 #include "repo/rpm_repository.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 #include "util/strings.h"
 
 using namespace twoliter;
+using twoliter::testing::buildTestRpm;
 using twoliter::testing::errorText;
+using twoliter::testing::makeTestKey;
+using twoliter::testing::rpmWithSubpackages;
 using twoliter::testing::TempDir;
+using twoliter::testing::TestKey;
 using twoliter::testing::writeTreeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-void run(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system((command + " >/dev/null 2>&1").c_str()) == 0);
-}
-
-// An ed25519 signing key without passphrase, exported armored to
-// <dir>/<name>.sec.asc and <dir>/<name>.pub.asc.
-struct TestKey {
-    std::string secretFile;
-    std::string publicFile;
-};
-
-TestKey makeKey(const std::string& dir, const std::string& name,
-                const std::string& passphrase = "") {
-    std::string home = dir + "/gnupg-" + name;
-    fs::create_directories(home);
-    fs::permissions(home, fs::perms::owner_all, fs::perm_options::replace);
-    writeTreeFile(home, "gpg-agent.conf", "s2k-count 65536\n");  // a fast passphrase, for tests
-    std::string gpg = "gpg --homedir " + home + " --batch --pinentry-mode loopback --passphrase '" +
-                      passphrase + "'";
-    TestKey key{dir + "/" + name + ".sec.asc", dir + "/" + name + ".pub.asc"};
-    run(gpg + " --quick-gen-key '" + name + " <" + name + "@example.test>' ed25519 sign 1y");
-    run(gpg + " --armor --output " + key.secretFile + " --export-secret-keys");
-    run(gpg + " --armor --output " + key.publicFile + " --export");
-    run("gpgconf --homedir " + home + " --kill all");
-    return key;
-}
-
-// RPMs <name> and <name>-<sub> (noarch, a file each) in output/noarch/.
-void buildRpms(const std::string& work, const std::string& name,
-               const std::vector<std::string>& subpackages, const std::string& output) {
-    std::string spec = "Name: " + name +
-                       "\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n"
-                       "%description\nd\n";
-    std::string files = "%files\n/usr/share/" + name + "/main\n";
-    std::string install = "%install\nmkdir -p %{buildroot}/usr/share/" + name +
-                          "\necho main > %{buildroot}/usr/share/" + name + "/main\n";
-    for (const auto& sub : subpackages) {
-        spec += "%package " + sub + "\nSummary: s\n%description " + sub + "\nd\n";
-        install += "echo " + sub + " > %{buildroot}/usr/share/" + name + "/" + sub + "\n";
-        files += "%files " + sub + "\n/usr/share/" + name + "/" + sub + "\n";
-    }
-    writeTreeFile(work, name + ".spec", spec + install + files);
-    run("rpmbuild -bb --define '_topdir " + work + "/top' --define '_rpmdir " + output +
-        "' --define '_build_id_links none' " + work + "/" + name + ".spec");
-}
 
 void flipByte(const std::string& path, std::streamoff offset) {
     std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -81,10 +39,11 @@ void flipByte(const std::string& path, std::streamoff offset) {
 struct SignedRepoFixture {
     TempDir dir;
     std::string repo = dir.path() + "/repo";
-    TestKey key = makeKey(dir.path(), "alice");
-    TestKey otherKey = makeKey(dir.path(), "mallory");
+    TestKey key = makeTestKey(dir.path(), "alice");
+    TestKey otherKey = makeTestKey(dir.path(), "mallory");
     SignedRepoFixture() {
-        buildRpms(dir.path() + "/work", "hello", {"extra"}, repo + "/Packages");
+        buildTestRpm(dir.path() + "/work", rpmWithSubpackages("hello", {"extra"}),
+                     repo + "/Packages");
         writeRpmRepository(repo, 1700000000);
     }
     std::string rpm(const std::string& name) const {
@@ -152,7 +111,7 @@ TEST_CASE_METHOD(SignedRepoFixture, "a replaced primary.xml.gz is refused", "[re
     signRepositoryMetadata(repo, key.secretFile);
     // A well-formed primary that lists one package less.
     std::string other = dir.path() + "/other";
-    buildRpms(dir.path() + "/work2", "hello", {}, other + "/Packages");
+    buildTestRpm(dir.path() + "/work2", rpmWithSubpackages("hello", {}), other + "/Packages");
     writeRpmRepository(other, 1700000000);
     fs::copy_file(other + "/repodata/primary.xml.gz", repo + "/repodata/primary.xml.gz",
                   fs::copy_options::overwrite_existing);
@@ -180,7 +139,7 @@ TEST_CASE_METHOD(SignedRepoFixture, "signed RPMs verify; an unsigned one is refu
     requireSigned.requireSignedRpms = true;
     CHECK(verifyRepository(repo, key.publicFile, requireSigned).packages == 2);
 
-    buildRpms(dir.path() + "/work2", "unsigned", {}, repo + "/Packages");
+    buildTestRpm(dir.path() + "/work2", rpmWithSubpackages("unsigned", {}), repo + "/Packages");
     writeRpmRepository(repo, options);
     CHECK(verifyRepository(repo, key.publicFile).packages == 3);  // RPM signatures not asked for
     CHECK_THAT(errorText([&] { verifyRepository(repo, key.publicFile, requireSigned); }),
@@ -192,7 +151,7 @@ TEST_CASE_METHOD(SignedRepoFixture, "key problems name the key file", "[repo]") 
                Catch::StartsWith(key.publicFile + ": holds no secret key"));
     CHECK_THAT(errorText([&] { signRepositoryMetadata(repo, dir.path() + "/missing.asc"); }),
                Catch::StartsWith(dir.path() + "/missing.asc: cannot read file"));
-    TestKey locked = makeKey(dir.path(), "locked", "secret words");
+    TestKey locked = makeTestKey(dir.path(), "locked", "secret words");
     CHECK_THAT(errorText([&] { signRepositoryMetadata(repo, locked.secretFile); }),
                Catch::StartsWith(locked.secretFile + ": cannot sign with this key") &&
                    Catch::Contains("without passphrase"));
