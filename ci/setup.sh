@@ -10,4 +10,6 @@ apt-get install -y --no-install-recommends \
     librpm-dev rpm libgit2-dev libsolv-dev libsolvext-dev libsolv-tools libssl-dev \
     libtoml11-dev libcli11-dev catch2 createrepo-c libcreaterepo-c-dev libcurl4-openssl-dev \
     bubblewrap mmdebstrap uidmap zstd docker-registry openssl strace \
-    libgpgme-dev gnupg dnf gdisk cryptsetup-bin lz4 liblz4-dev libzstd-dev zlib1g-dev jq
+    libgpgme-dev gnupg dnf gdisk cryptsetup-bin lz4 liblz4-dev libzstd-dev zlib1g-dev jq \
+    e2fsprogs erofs-utils dosfstools mtools faketime grub-efi-amd64-bin grub-pc-bin grub-common \
+    qemu-utils

@@ -1,4 +1,5 @@
 // The image step of `build variant`.
+#include <cstdlib>
 #include <iostream>
 
 #include "build/image_session.h"
@@ -19,6 +20,9 @@ int finishVariantBuild(const GlobalOptions& options, const Project& project, con
     image.buildId = buildId(project.root);
     image.compression = project.config.imageCompression;
     image.jobs = jobCount(options);
+    const char* profile = std::getenv("BUILDSYS_SBKEYS_PROFILE");
+    image.secureBootKeysDirectory =
+        project.root + "/sbkeys/" + (profile && *profile ? profile : "local");
     image.progress = [&](const std::string& step) {
         std::cerr << "twoliter: image " << plan.target << ": " << step << "\n";
     };

@@ -1,5 +1,8 @@
 #include "build/image_builder.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <filesystem>
 
 #include "image/compress.h"
@@ -256,6 +259,27 @@ std::string ovaDiskName(const Assembly& a, ArtifactRole role) {
     return "";
 }
 
+// A PEM certificate file as DER bytes.
+std::string certificateDer(const std::string& path) {
+    if (!isRegularFile(path))
+        throw Error("no certificate at " + path, {path},
+                    "a uefi-secure-boot variant's OVF needs PK.crt, KEK.crt and db.crt");
+    std::string pem = readFile(path);
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (!certificate)
+        throw Error("not a PEM certificate", {path});
+    unsigned char* der = nullptr;
+    int length = i2d_X509(certificate, &der);
+    X509_free(certificate);
+    if (length <= 0)
+        throw Error("cannot encode the certificate", {path});
+    std::string bytes(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+    OPENSSL_free(der);
+    return bytes;
+}
+
 void writeOvaArtifact(const Assembly& a, const std::string& output) {
     std::string templatePath = a.variant.directory + "/template.ovf";
     if (!isRegularFile(templatePath)) {
@@ -267,6 +291,12 @@ void writeOvaArtifact(const Assembly& a, const std::string& output) {
     inputs.dataDisk = ovaDiskName(a, ArtifactRole::DataImage);
     inputs.osDiskBytes = uint64_t(a.variant.imageLayout.osImageSizeGib) << 30;
     inputs.dataDiskBytes = uint64_t(a.variant.imageLayout.dataImageSizeGib) << 30;
+    if (hasFeature(a.variant, "uefi-secure-boot")) {
+        const std::string& keys = a.request.secureBootKeysDirectory;
+        inputs.secureBoot = SecureBootCertificates{certificateDer(keys + "/PK.crt"),
+                                                   certificateDer(keys + "/KEK.crt"),
+                                                   certificateDer(keys + "/db.crt")};
+    }
     std::string ovf = renderOvf(templatePath, readFile(templatePath), inputs,
                                 a.variant.imageLayout.partitionPlan);
     std::vector<std::string> vmdks = {a.request.outputDirectory + "/" + inputs.osDisk};

@@ -20,6 +20,9 @@ struct ImageRequest {
     std::string workDirectory;          // scratch space; emptied first, removed afterwards
     std::string logPath;                // the tools' output
     std::string outputDirectory;        // receives the artifacts (must exist, empty)
+    // Upstream's sbkeys/<profile>/: PK.crt, KEK.crt and db.crt (PEM), which
+    // the OVF of a uefi-secure-boot variant carries.
+    std::string secureBootKeysDirectory;
     // Every GUID, volume id and salt of the image is derived from it, so the
     // same request gives the same bytes (the caller passes its action key).
     std::string seed;

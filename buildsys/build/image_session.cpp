@@ -90,6 +90,10 @@ std::string imageKey(const VariantManifest& variant, const ImageIdentity& identi
     }
     std::string ovf = variant.directory + "/template.ovf";
     key.addField(isRegularFile(ovf) ? sha256FileHex(ovf) : "no template.ovf");
+    for (const char* certificate : {"/PK.crt", "/KEK.crt", "/db.crt"}) {
+        std::string path = options.secureBootKeysDirectory + certificate;
+        key.addField(isRegularFile(path) ? sha256FileHex(path) : "none");
+    }
     for (const auto& rpm : rpms) {
         key.addField(rpm.fileName);
         key.addField(rpm.sha256);
@@ -191,6 +195,7 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
             request.workDirectory = stateDirectory + "/work";
             request.logPath = outcome.logPath;
             request.outputDirectory = fresh;
+            request.secureBootKeysDirectory = options.secureBootKeysDirectory;
             request.seed = key;
             request.epoch = options.sourceDateEpoch;
             request.compression = options.compression;

@@ -20,6 +20,7 @@ struct ImageBuildOptions {
     std::string buildId;
     ImageCompression compression = ImageCompression::Zstd;
     int jobs = 2;
+    std::string secureBootKeysDirectory;  // sbkeys/<profile>
     std::function<void(const std::string&)> progress;
 };
 

@@ -26,7 +26,7 @@ expect() {
     passes=$((passes + 1))
 }
 
-cp -r "$source_dir"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$work"/
+cp -r "$source_dir"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside,sbkeys} "$work"/
 cp -r "$source_dir"/tests/data/mini-project "$work"/mini
 
 cd "$work/packages/runc"  # commands find the project upwards

@@ -19,7 +19,7 @@ finish() {
 # The sample project's files copied to $1 (created).
 copy_sample_project() {
     mkdir -p "$1"
-    cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside} "$1"/
+    cp -r "$SOURCE_DIR"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kits,sdk,lookaside,sbkeys} "$1"/
 }
 
 # A copy of the sample project at $1, using its own cache $2 with the SDK
