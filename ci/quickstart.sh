@@ -2,9 +2,8 @@
 # One command from a fresh Debian 12 machine to the main job on the sample
 # project: install dependencies, build twoliter, check the sample project,
 # create its SDK image from sdk/recipe (Debian packages; pinned in
-# Twoliter.lock), and build the aws-k8s-1.31 variant's packages in hermetic
-# sandboxes. Variant images are not supported yet, so this stops at the RPMs
-# in build/rpms/.
+# Twoliter.lock), and build the metal-dev variant: its packages in hermetic
+# sandboxes, then its disk image in build/images/x86_64-metal-dev/latest/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/ci/setup.sh"
@@ -12,4 +11,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 twoliter="${TWOLITER_BUILD_DIR:-$root/out}/cli/twoliter"
 "$twoliter" --project-path "$root" check
 "$twoliter" --project-path "$root" sdk create
-"$twoliter" --project-path "$root" build variant aws-k8s-1.31 --packages-only
+"$twoliter" --project-path "$root" build variant metal-dev

@@ -114,6 +114,8 @@ void makeBootFilesystem(Assembly& a) {
     grub.versionId = a.request.identity.versionId;
     grub.dmVerityTable = dmVerityTable(a.verity);
     grub.grubSetPrivateVar = hasFeature(a.variant, "grub-set-private-var");
+    if (isRegularFile(a.rootfs.bootDir + "/initramfs.img"))
+        grub.initramfs = "/initramfs.img";
     fs::create_directories(a.rootfs.bootDir + "/grub");
     writeFileAtomic(a.rootfs.bootDir + "/grub/grub.cfg", renderGrubConfig(grub));
     clampTreeTimes(a.rootfs.bootDir, a.request.epoch);

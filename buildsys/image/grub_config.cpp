@@ -26,7 +26,13 @@ std::string renderGrubConfig(const GrubConfigInputs& inputs) {
     // The values upstream substitutes into its template; an unused one leaves
     // its line with only the indentation (and the continuation).
     const std::string bootconfig = inputs.grubSetPrivateVar ? "bootconfig" : "";
-    const std::string initrd = inputs.grubSetPrivateVar ? "initrd ($private)/bootconfig.data" : "";
+    std::string initrd;
+    if (!inputs.initramfs.empty())
+        initrd += " ($root)" + inputs.initramfs;
+    if (inputs.grubSetPrivateVar)
+        initrd += " ($private)/bootconfig.data";
+    if (!initrd.empty())
+        initrd = "initrd" + initrd;
     const std::string fallback = inputs.uefiSecureBoot ? "   echo \"rebooting in 30 seconds...\"\n"
                                                          "   sleep 30\n"
                                                          "   reboot\n"

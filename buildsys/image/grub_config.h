@@ -14,6 +14,10 @@ struct GrubConfigInputs {
     std::string dmVerityTable;       // dmVerityTable() of the root file system
     bool grubSetPrivateVar = false;  // image feature: bootconfig from the PRIVATE partition
     bool uefiSecureBoot = false;     // image feature: no edits, no signature checks, reboot
+    // An initramfs on BOOT ("/initramfs.img"), loaded before bootconfig.data;
+    // empty: none (upstream's kernels need none). A kernel whose disk,
+    // dm-verity or root file system drivers are modules needs one.
+    std::string initramfs;
 };
 
 // grub.cfg for the BOOT partition, byte for byte as upstream's rpm2img

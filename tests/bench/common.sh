@@ -18,7 +18,7 @@ copy_sample() {
     local dest="$1" entry
     mkdir -p "$dest"
     for entry in Twoliter.toml Twoliter.lock Release.toml Infra.toml Cargo.toml \
-                 packages variants kits sdk lookaside; do
+                 packages variants kits sdk lookaside sbkeys; do
         if [ -e "$REPO_ROOT/$entry" ]; then cp -a "$REPO_ROOT/$entry" "$dest/" || return 1; fi
     done
 }

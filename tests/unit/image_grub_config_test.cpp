@@ -77,3 +77,13 @@ menuentry "Bottlerocket OS 1.2.3 (aws-dev) 1.2.3" --unrestricted {
 }
 )cfg");
 }
+
+TEST_CASE("grub.cfg loads an initramfs from BOOT before bootconfig.data", "[image]") {
+    GrubConfigInputs config = inputs();
+    config.initramfs = "/initramfs.img";
+    CHECK_THAT(renderGrubConfig(config),
+               Catch::Contains("\n   initrd ($root)/initramfs.img\n   boot\n"));
+    config.grubSetPrivateVar = true;
+    CHECK_THAT(renderGrubConfig(config),
+               Catch::Contains("\n   initrd ($root)/initramfs.img ($private)/bootconfig.data\n"));
+}
