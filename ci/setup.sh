@@ -12,4 +12,4 @@ apt-get install -y --no-install-recommends \
     bubblewrap mmdebstrap uidmap zstd docker-registry openssl strace \
     libgpgme-dev gnupg dnf gdisk cryptsetup-bin lz4 liblz4-dev libzstd-dev zlib1g-dev jq \
     e2fsprogs erofs-utils dosfstools mtools faketime grub-efi-amd64-bin grub-pc-bin grub-common \
-    qemu-utils
+    qemu-utils nodejs npm qemu-system-x86 ovmf

@@ -44,8 +44,10 @@ void onInterrupt(int) {
     ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
 }
 
-// Failed packages with their log's last lines, then what was done.
+// Warnings, failed packages with their log's last lines, then what was done.
 void reportOutcome(const Planner& planner, const BuildReport& report) {
+    for (const auto& warning : report.warnings)
+        std::cerr << "twoliter: warning: " << warning << "\n";
     std::map<JobState, size_t> counts;
     for (size_t package : report.packages) {
         const JobResult& result = report.results[package];
@@ -79,7 +81,9 @@ void reportOutcome(const Planner& planner, const BuildReport& report) {
 
 }  // namespace
 
-int runBuild(const GlobalOptions& options, const BuildCommand& command) {
+// A file system failure that surfaces here (a full disk while copying into
+// the cache, publishing or assembling) becomes an Error naming the path.
+int runBuild(const GlobalOptions& options, const BuildCommand& command) try {
     Project project = openProject(options);
     prepareKits(options, project);
     Planner planner(project, plannerOptions(options, project));
@@ -131,6 +135,8 @@ int runBuild(const GlobalOptions& options, const BuildCommand& command) {
     if (command.kind == "variant" && !command.packagesOnly)
         return finishVariantBuild(options, project, planner, plan, report, sandbox);
     return 0;
+} catch (const fs::filesystem_error& error) {
+    throw fileSystemError(error);
 }
 
 int runGraph(const GlobalOptions& options, const GraphCommand& command) {

@@ -34,6 +34,29 @@ struct GraphCommand {
     std::string kit;
 };
 
+// `twoliter repo <action> [VARIANT]`: TUF update repositories.
+struct RepoCommand {
+    std::string action;  // init, create, validate, check-expirations, refresh
+    std::string variant;
+    std::string repo = "default";
+    std::vector<std::string> signingKeys;
+    std::vector<std::string> rootKeys;
+    bool generateRootKey = false;
+    std::string keyType = "rsa";
+    std::string rootRole;  // default roles/<repo>.root.json
+    std::string wavePolicy;
+    std::string expirationPolicy;
+    std::string releaseStartTime;
+    std::string extend;  // create: the repository to extend
+    std::string from;    // validate, check-expirations, refresh: the repository
+    std::string outdir;
+    std::string migrationsDir;
+    std::string stateDir;
+    bool metadataOnly = false;
+    std::string within = "3 days";
+    bool unsafeRefresh = false;
+};
+
 // Each returns the process exit code or throws Error.
 int runBuild(const GlobalOptions& options, const BuildCommand& command);
 int runGraph(const GlobalOptions& options, const GraphCommand& command);
@@ -61,5 +84,7 @@ int runUpdate(const GlobalOptions& options);
 // when they are there already) and verifies them where a key is configured.
 int runFetch(const GlobalOptions& options);
 int runCachePrune(const GlobalOptions& options, const std::string& maxSize);
+// Creates, extends, validates, checks or refreshes a TUF update repository.
+int runRepo(const GlobalOptions& options, const RepoCommand& command);
 
 }  // namespace twoliter::cli

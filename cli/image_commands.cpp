@@ -5,6 +5,7 @@
 #include "build/image_session.h"
 #include "build/source_date.h"
 #include "command_support.h"
+#include "tuf/root_role.h"
 #include "util/digest.h"
 
 namespace twoliter::cli {
@@ -20,6 +21,8 @@ int finishVariantBuild(const GlobalOptions& options, const Project& project, con
     image.buildId = buildId(project.root);
     image.compression = project.config.imageCompression;
     image.jobs = jobCount(options);
+    const char* repo = std::getenv("PUBLISH_REPO");
+    image.updogRootJson = rootJsonForImage(project, repo && *repo ? repo : "default");
     const char* profile = std::getenv("BUILDSYS_SBKEYS_PROFILE");
     image.secureBootKeysDirectory =
         project.root + "/sbkeys/" + (profile && *profile ? profile : "local");

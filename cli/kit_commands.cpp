@@ -12,6 +12,7 @@
 #include "kit/kit_publish.h"
 #include "oci/registry_client.h"
 #include "project/lock_writer.h"
+#include "util/file_lock.h"
 #include "util/files.h"
 
 namespace fs = std::filesystem;
@@ -137,6 +138,11 @@ int finishKitBuild(const GlobalOptions& options, const Project& project, const B
     std::vector<KitPackage> packages;
     for (const auto& [package, rpms] : report.outputs)
         packages.push_back({project.packages[package].packageName, rpms});
+    // build/kits/ is written under the project lock, as build/rpms/ is: two
+    // runs syncing one kit's folder at once would remove each other's files.
+    FileLock lock(project.buildDirectory() + "/state/lock", [](const std::string& holder) {
+        say("waiting for " + holder + ", which is building this project");
+    });
     KitOutputs outputs = assembleKit(assembly, packages);
     say("kit " + kit->name + ": " + std::to_string(outputs.rpms) + " RPMs in " +
         project.display(outputs.repository) + " (" + std::to_string(outputs.rpmsRead) +

@@ -185,6 +185,129 @@ void addCacheCommand(CLI::App& app, GlobalOptions& options) {
     prune->callback([&options, maxSize] { exitCode = runCachePrune(options, *maxSize); });
 }
 
+// --signing-key, --generate-root-key, --key-type, --root-key where the action signs.
+void addRepoKeyOptions(CLI::App* sub, RepoCommand& command) {
+    const std::string& action = command.action;
+    if (action == "init" || action == "create" || action == "refresh") {
+        sub->add_option("--signing-key", command.signingKeys,
+                        "PEM private key (ed25519, RSA or ECDSA P-256) signing targets, snapshot "
+                        "and timestamp, instead of Infra.toml's signing_keys (repeatable)");
+    }
+    if (action == "init" || action == "create") {
+        sub->add_flag("--generate-root-key", command.generateRootKey,
+                      "When the repository has no root role and no key: create a development "
+                      "key keys/<repo>.pem and a root role over it");
+        sub->add_option("--key-type", command.keyType,
+                        "Type of a generated key: rsa, ed25519 or ecdsa")
+            ->capture_default_str();
+    }
+    if (action == "init") {
+        sub->add_option("--root-key", command.rootKeys,
+                        "PEM private key of the root role, instead of Infra.toml's root_keys "
+                        "(repeatable; default: the signing keys)");
+    }
+}
+
+// What create and refresh write: policies, start time, sources of targets.
+void addRepoReleaseOptions(CLI::App* sub, RepoCommand& command) {
+    const std::string& action = command.action;
+    if (action == "create" || action == "refresh") {
+        sub->add_option("--expiration-policy", command.expirationPolicy,
+                        "Expiration policy file (default: upstream's 2w-2w-1w)");
+        sub->add_option("--release-start-time", command.releaseStartTime,
+                        "When waves and expirations start: RFC 3339 or 'in N hours/days/weeks' "
+                        "(default: now)");
+        sub->add_option(
+            "--outdir", command.outdir,
+            action == "create"
+                ? "Output folder (default: build/repos/<repo>/<name>-<version>-<build>, "
+                  "linked as latest)"
+                : "Write the new metadata to <outdir>/<variant>/<arch>/ instead of "
+                  "into the repository");
+    }
+    if (action == "create") {
+        sub->add_option("--wave-policy", command.wavePolicy,
+                        "Wave policy file (default: upstream's default-waves)");
+        sub->add_option("--extend", command.extend,
+                        "Repository to add the update to (a folder or URL holding "
+                        "<variant>/<arch>/ and targets/; default: Infra.toml's metadata_base_url "
+                        "and targets_url when both are set)");
+        sub->add_option("--migrations-dir", command.migrationsDir,
+                        "Folder whose files are added as targets (the migrations)");
+    }
+}
+
+// What validate, check-expirations and refresh read and how.
+void addRepoReadOptions(CLI::App* sub, RepoCommand& command) {
+    const std::string& action = command.action;
+    if (action == "init" || action == "create")
+        return;
+    sub->add_option("--from", command.from,
+                    "The repository: a folder or URL holding <variant>/<arch>/ and targets/ "
+                    "(default: Infra.toml's URLs, else build/repos/<repo>/latest)");
+    if (action == "validate") {
+        sub->add_option("--state-dir", command.stateDir,
+                        "Folder keeping the metadata this command trusted last time, as a client "
+                        "does: a lower version later is refused as a rollback");
+        sub->add_flag("--metadata-only", command.metadataOnly, "Do not read the targets");
+    }
+    if (action == "check-expirations") {
+        sub->add_option("--expiration-limit", command.within,
+                        "Report roles expiring before this: 'N hours/days/weeks' or RFC 3339")
+            ->capture_default_str();
+    }
+    if (action == "refresh") {
+        sub->add_flag("--unsafe-refresh", command.unsafeRefresh,
+                      "Refresh a repository whose metadata has expired");
+    }
+}
+
+void addRepoCommand(CLI::App& app, GlobalOptions& options) {
+    CLI::App* repo = app.add_subcommand(
+        "repo",
+        "TUF update repositories: signed metadata over a variant's update parts and "
+        "manifest.json (build/repos/<repo>/<name>-<version>-<build>/)");
+    repo->require_subcommand(1);
+    struct Action {
+        const char* name;
+        const char* help;
+    };
+    static const Action actions[] = {
+        {"init",
+         "Set up the repository's root role roles/<repo>.root.json: downloaded from Infra.toml's "
+         "root_role_url, else made over Infra.toml's (or the given) keys; a development key "
+         "keys/<repo>.pem is made only with --generate-root-key"},
+        {"create",
+         "Create or extend the update repository with VARIANT's update parts of this commit: "
+         "targets, manifest.json with waves and Release.toml's migrations, signed metadata"},
+        {"validate",
+         "Verify a repository from the trusted root role as a TUF client does: signatures, "
+         "thresholds, versions, expirations, and every target's length and hashes"},
+        {"check-expirations",
+         "List when the repository's roles expire; exit 1 when one expires within the limit or "
+         "has expired"},
+        {"refresh",
+         "Re-sign the repository's targets, snapshot and timestamp with new versions and "
+         "expirations"},
+    };
+    for (const auto& action : actions) {
+        CLI::App* sub = repo->add_subcommand(action.name, action.help);
+        auto command = std::make_shared<RepoCommand>();
+        command->action = action.name;
+        if (command->action != "init") {
+            sub->add_option("variant", command->variant, "Variant name")->required();
+            sub->add_option("--root-role", command->rootRole,
+                            "Trusted root.json (default: roles/<repo>.root.json)");
+        }
+        sub->add_option("--repo", command->repo, "Repository of Infra.toml ([repo.<name>])")
+            ->capture_default_str();
+        addRepoKeyOptions(sub, *command);
+        addRepoReleaseOptions(sub, *command);
+        addRepoReadOptions(sub, *command);
+        sub->callback([&options, command] { exitCode = runRepo(options, *command); });
+    }
+}
+
 struct CommandEntry {
     const char* name;
     void (*add)(CLI::App&, GlobalOptions&);
@@ -194,8 +317,8 @@ struct CommandEntry {
 const CommandEntry kCommands[] = {
     {"build", addBuildCommand},     {"graph", addGraphCommand},   {"why", addWhyCommand},
     {"check", addCheckCommand},     {"update", addUpdateCommand}, {"fetch", addFetchCommand},
-    {"publish", addPublishCommand}, {"sdk", addSdkCommand},       {"cache", addCacheCommand},
-    {"clean", addCleanCommand},
+    {"publish", addPublishCommand}, {"repo", addRepoCommand},     {"sdk", addSdkCommand},
+    {"cache", addCacheCommand},     {"clean", addCleanCommand},
 };
 
 int suggestCommand(const std::string& word) {

@@ -66,6 +66,9 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
                     {options.sdkRootfs + sdkMacrosInside(planner.arch())});
     }
 
+    // Folders a killed run was publishing (build/rpms/<package>.tmp-*).
+    removeAbandonedTemporaries(project.buildDirectory() + "/rpms");
+
     BuildReport report;
     report.packages = packagesOf(plan);
     BuildEnvironment environment{options.sdkDigest, planner.macroContextDigest(),
@@ -99,6 +102,7 @@ BuildReport runBuild(Planner& planner, const BuildPlan& plan, const BuildOptions
     ScheduleOptions schedule{options.jobs, options.keepGoing, options.interrupted};
     report.results = runSchedule(planner.graph(), report.packages, schedule, builder, status);
     state.save();
+    report.warnings = builder.warnings();
     for (size_t package : report.packages) {
         JobState outcome = report.results[package].state;
         if (outcome == JobState::Built || outcome == JobState::Cached)

@@ -34,6 +34,9 @@ struct BuildReport {
     // For each package that built or was up to date: its RPMs, as published
     // in build/rpms/<package>/ (file name -> SHA-256).
     std::map<size_t, std::map<std::string, std::string>> outputs;
+    // Problems the build recovered from, one line each (a corrupt cache
+    // entry discarded and its package rebuilt).
+    std::vector<std::string> warnings;
     bool succeeded() const;
 };
 

@@ -67,6 +67,7 @@ void installRoot(Assembly& a) {
     request.identity = a.request.identity;
     request.epoch = a.request.epoch;
     request.xfsDataPartition = hasFeature(a.variant, "xfs-data-partition");
+    request.updogRootJson = a.request.updogRootJson;
     a.rootfs = installRootfs(a.tools.runner, request);
 }
 
@@ -149,6 +150,9 @@ std::string embeddedGrubConfig(const Assembly& a) {
            "search --no-floppy --fs-uuid --set=private " +
            formatGuid(a.guid("fs:private")) +
            "\n"
+           // configfile passes on only exported variables.
+           "export boot_uuid\n"
+           "export private\n"
            "configfile ($root)/grub/grub.cfg\n";
 }
 

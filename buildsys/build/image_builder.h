@@ -23,6 +23,8 @@ struct ImageRequest {
     // Upstream's sbkeys/<profile>/: PK.crt, KEK.crt and db.crt (PEM), which
     // the OVF of a uefi-secure-boot variant carries.
     std::string secureBootKeysDirectory;
+    // The update repository's root.json for /usr/share/updog/ (empty: none).
+    std::string updogRootJson;
     // Every GUID, volume id and salt of the image is derived from it, so the
     // same request gives the same bytes (the caller passes its action key).
     std::string seed;

@@ -7,6 +7,7 @@
 #include "build/image_builder.h"
 #include "build/package_builder.h"
 #include "build/variant_metadata.h"
+#include "cache/cache_pruning.h"
 #include "cache/content_store.h"
 #include "util/digest.h"
 #include "util/file_lock.h"
@@ -31,11 +32,12 @@ std::string sdkMacrosInside(Arch arch) {
     return std::string("/usr/lib/rpm/platform/") + archName(arch) + "-bottlerocket/macros";
 }
 
-// Every RPM the image installs, with its digest.
+// Every RPM the image installs, with its digest. Corrupt cache entries met
+// on the way are appended to warnings.
 std::vector<ImageRpm> imageRpms(const Planner& planner, const BuildPlan& plan,
                                 const BuildReport& report, const ImageBuildOptions& options,
                                 const VariantManifest& variant, const std::string& stateDirectory,
-                                SandboxRunner& sandbox) {
+                                SandboxRunner& sandbox, std::vector<std::string>& warnings) {
     const Project& project = planner.project();
     std::vector<ImageRpm> rpms;
     for (const auto& package : plan.imagePackages) {
@@ -61,6 +63,7 @@ std::vector<ImageRpm> imageRpms(const Planner& planner, const BuildPlan& plan,
             ActionCache actions(options.cacheDirectory);
             StoredRpm stored = buildVariantMetadataRpm(variant, settings, store, actions, sandbox);
             rpms.push_back({stored.fileName, store.pathOf(stored.sha256), stored.sha256});
+            warnings.insert(warnings.end(), stored.warnings.begin(), stored.warnings.end());
             continue;
         }
         const std::string& producer = project.packages[package.specIndex].packageName;
@@ -90,6 +93,7 @@ std::string imageKey(const VariantManifest& variant, const ImageIdentity& identi
     }
     std::string ovf = variant.directory + "/template.ovf";
     key.addField(isRegularFile(ovf) ? sha256FileHex(ovf) : "no template.ovf");
+    key.addField("root.json:" + sha256Hex(options.updogRootJson));
     for (const char* certificate : {"/PK.crt", "/KEK.crt", "/db.crt"}) {
         std::string path = options.secureBootKeysDirectory + certificate;
         key.addField(isRegularFile(path) ? sha256FileHex(path) : "none");
@@ -149,6 +153,15 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
         if (options.progress)
             options.progress("waiting for " + holder + ", which is building this project");
     });
+    // Shared, as runBuild holds it: a prune must not remove the metadata RPM
+    // or the artifacts between their insertion and their use.
+    FileLock cacheLock(
+        cacheLockPath(options.cacheDirectory),
+        [&](const std::string& holder) {
+            if (options.progress)
+                options.progress("waiting for " + holder + ", which is pruning the cache");
+        },
+        FileLock::Mode::Shared);
 
     ImageIdentity identity;
     identity.variant = variant.name;
@@ -160,10 +173,12 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
                                          variant.imageLayout.partitionPlan, options.compression);
     outcome.directory = project.buildDirectory() + "/images/" + identity.variantDirectory() + "/" +
                         identity.versionDirectory();
+    // Version folders and links a killed run was writing.
+    removeAbandonedTemporaries(fs::path(outcome.directory).parent_path().string());
     outcome.logPath = project.buildDirectory() + "/logs/" + archName(planner.arch()) + "/image-" +
                       variant.name + ".log";
-    std::vector<ImageRpm> rpms =
-        imageRpms(planner, plan, report, options, variant, stateDirectory, sandbox);
+    std::vector<ImageRpm> rpms = imageRpms(planner, plan, report, options, variant, stateDirectory,
+                                           sandbox, outcome.warnings);
     std::string key = imageKey(variant, identity, options, rpms);
     if (holdsBuild(outcome.directory, key, outcome.artifacts)) {
         outcome.upToDate = true;
@@ -176,10 +191,12 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
     fs::create_directories(fresh);
     try {
         auto record = actions.find(key);
-        bool cached = record && std::all_of(record->outputs.begin(), record->outputs.end(),
-                                            [&](const ActionOutput& output) {
-                                                return store.contains(output.digest);
-                                            });
+        std::vector<std::string> corrupt;
+        bool cached = record && outputsIntact(store, record->outputs, corrupt);
+        for (const auto& path : corrupt)
+            outcome.warnings.push_back(
+                "cache entry " + path + " of image " + variant.name +
+                " does not match its digest: discarded, rebuilding the image");
         if (cached) {
             copyFromStore(store, *record, fresh);
             outcome.fromCache = true;
@@ -196,6 +213,7 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
             request.logPath = outcome.logPath;
             request.outputDirectory = fresh;
             request.secureBootKeysDirectory = options.secureBootKeysDirectory;
+            request.updogRootJson = options.updogRootJson;
             request.seed = key;
             request.epoch = options.sourceDateEpoch;
             request.compression = options.compression;
@@ -203,7 +221,8 @@ ImageBuildOutcome buildVariantImage(const Planner& planner, const BuildPlan& pla
             request.progress = options.progress;
             auto start = std::chrono::steady_clock::now();
             ImageArtifacts built = assembleVariantImage(sandbox, request);
-            outcome.warnings = built.warnings;
+            outcome.warnings.insert(outcome.warnings.end(), built.warnings.begin(),
+                                    built.warnings.end());
             ActionRecord stored;
             for (const auto& artifact : built.artifacts) {
                 std::string path = fresh + "/" + artifact.fileName;

@@ -21,6 +21,7 @@ struct ImageBuildOptions {
     ImageCompression compression = ImageCompression::Zstd;
     int jobs = 2;
     std::string secureBootKeysDirectory;  // sbkeys/<profile>
+    std::string updogRootJson;            // the update repository's root.json, or ""
     std::function<void(const std::string&)> progress;
 };
 

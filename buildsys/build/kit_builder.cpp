@@ -163,6 +163,9 @@ KitOutputs assembleKit(const KitAssembly& assembly, const std::vector<KitPackage
     std::string kitDirectory = assembly.kitsDirectory + "/" + assembly.kitName;
     outputs.repository = kitDirectory + "/" + archName(assembly.arch);
     fs::create_directories(outputs.repository);
+    // A killed run's repodata.tmp-*, layout and archive temporaries.
+    removeAbandonedTemporaries(kitDirectory);
+    removeAbandonedTemporaries(outputs.repository);
     SourceMap rpms = syncPackages(assembly, packages, outputs.repository);
     if (rpms.empty()) {
         throw Error("kit '" + assembly.kitName + "' has no RPMs for " + archName(assembly.arch));

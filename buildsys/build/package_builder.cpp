@@ -42,6 +42,21 @@ std::vector<std::string> rpmbuildCommand(const std::string& macrosPath, const st
             specPath};
 }
 
+SandboxSpec rpmbuildSandbox(const std::string& sdkRootfs, const std::string& work,
+                            const std::string& sourceDateEpoch) {
+    SandboxSpec spec;
+    spec.rootfs = sdkRootfs;
+    spec.mounts.push_back({work, "/build", true});
+    spec.tmpfs = {"/tmp", "/var/tmp"};
+    spec.environment = {{"PATH", "/usr/bin:/usr/sbin:/bin:/sbin"},
+                        {"HOME", "/build"},
+                        {"LANG", "C.UTF-8"},
+                        {"TZ", "UTC"},
+                        {"SOURCE_DATE_EPOCH", sourceDateEpoch}};
+    spec.workingDirectory = "/build";
+    return spec;
+}
+
 std::string rpmFileName(const std::string& name, const std::string& evr, const std::string& arch) {
     size_t colon = evr.find(':');
     return name + "-" + (colon == std::string::npos ? evr : evr.substr(colon + 1)) + "." + arch +
@@ -200,15 +215,20 @@ JobResult PackageBuilder::run(size_t package) {
             return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};
         }
         auto record = actions_.find(key);
-        bool complete = record && std::all_of(record->outputs.begin(), record->outputs.end(),
-                                              [&](const ActionOutput& output) {
-                                                  return store_.contains(output.digest);
-                                              });
-        if (complete) {
+        std::vector<std::string> corrupt;
+        if (record && outputsIntact(store_, record->outputs, corrupt)) {
             publish(package, key, *record);
             return {JobState::Cached, secondsSince(start), "inputs unchanged", ""};
         }
         std::string why = explain(package, inputs);
+        if (!corrupt.empty()) {
+            why = "corrupt cache entry " + joinStrings(corrupt, ", ");
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (const auto& path : corrupt)
+                warnings_.push_back("cache entry " + path + " of " + manifest.packageName +
+                                    " does not match its digest: discarded, rebuilding " +
+                                    manifest.packageName);
+        }
         JobResult result = build(package, inputs, key);
         result.seconds = secondsSince(start);
         if (result.state == JobState::Built)
@@ -216,6 +236,8 @@ JobResult PackageBuilder::run(size_t package) {
         return result;
     } catch (const Error& e) {
         return {JobState::Failed, secondsSince(start), e.describe(), log};
+    } catch (const fs::filesystem_error& e) {
+        return {JobState::Failed, secondsSince(start), fileSystemError(e).describe(), log};
     } catch (const std::exception& e) {
         return {JobState::Failed, secondsSince(start), e.what(), log};
     }
@@ -238,17 +260,10 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
     std::string buildRoot = buildRoots_.ensure(buildRootRpms(package), log);
 
     std::call_once(sourceDateOnce_, [&] { sourceDate_ = settings_.sourceDateEpoch(); });
-    SandboxSpec spec;
-    spec.rootfs = settings_.sdkRootfs;
-    spec.mounts = buildRootMounts(buildRoot, settings_.sdkRootfs);
-    spec.mounts.push_back({work, "/build", true});
-    spec.tmpfs = {"/tmp", "/var/tmp"};
-    spec.environment = {{"PATH", "/usr/bin:/usr/sbin:/bin:/sbin"},
-                        {"HOME", "/build"},
-                        {"LANG", "C.UTF-8"},
-                        {"TZ", "UTC"},
-                        {"SOURCE_DATE_EPOCH", sourceDate_}};
-    spec.workingDirectory = "/build";
+    SandboxSpec spec = rpmbuildSandbox(settings_.sdkRootfs, work, sourceDate_);
+    // The build root first: mounts of the same depth are applied in order.
+    std::vector<SandboxMount> rootMounts = buildRootMounts(buildRoot, settings_.sdkRootfs);
+    spec.mounts.insert(spec.mounts.begin(), rootMounts.begin(), rootMounts.end());
     spec.logPath = log;
     spec.command =
         rpmbuildCommand(settings_.sdkMacrosPath, settings_.environment.archName,
@@ -257,6 +272,8 @@ JobResult PackageBuilder::build(size_t package, const ActionInputs& inputs,
     if (!result.ok()) {
         std::string how = result.signal ? "was killed by signal " + std::to_string(result.signal)
                                         : "exited with " + std::to_string(result.exitCode);
+        if (fileSystemFull(work))
+            how += ": no space left on device for " + work;
         return {JobState::Failed, 0, "rpmbuild " + how, log};
     }
     std::string built = work + "/rpmbuild/RPMS";
@@ -297,7 +314,11 @@ void PackageBuilder::publish(size_t package, const std::string& key, const Actio
     std::map<std::string, std::string> outputs;
     for (const auto& output : record.outputs)
         outputs[output.name] = output.digest;
-    if (!published(package, outputs)) {
+    // build/rpms/<pkg>/ holds these outputs only if the last run recorded
+    // the same digests: a rebuilt RPM usually keeps its file name.
+    auto previous = state_.find(name);
+    bool current = previous && previous->outputs == outputs && published(package, outputs);
+    if (!current) {
         std::string fresh = directory + ".tmp-" + uniqueSuffix();
         fs::create_directories(fresh);
         for (const auto& [file, digest] : outputs)
@@ -315,6 +336,11 @@ void PackageBuilder::publish(size_t package, const std::string& key, const Actio
 
 void PackageBuilder::cancel() {
     sandbox_.cancelAll();
+}
+
+std::vector<std::string> PackageBuilder::warnings() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return warnings_;
 }
 
 std::map<std::string, std::string> PackageBuilder::outputsOf(size_t package) const {

@@ -50,6 +50,9 @@ class PackageBuilder final : public JobRunner {
     // The RPM files package i produced or took from the cache (file name ->
     // SHA-256), once its job finished.
     std::map<std::string, std::string> outputsOf(size_t package) const;
+    // One line per cache entry found corrupt on a hit (discarded, and its
+    // package rebuilt), once the schedule finished.
+    std::vector<std::string> warnings() const;
 
   private:
     JobResult build(size_t package, const ActionInputs& inputs, const std::string& key);
@@ -71,6 +74,7 @@ class PackageBuilder final : public JobRunner {
     SandboxRunner& sandbox_;
     BuildState& state_;
     mutable std::mutex mutex_;
+    std::vector<std::string> warnings_;  // guarded by mutex_
     std::once_flag sourceDateOnce_;
     std::string sourceDate_;
     std::map<size_t, std::map<std::string, std::string>> outputs_;
@@ -81,6 +85,13 @@ class PackageBuilder final : public JobRunner {
 // build time and file times from SOURCE_DATE_EPOCH.
 std::vector<std::string> rpmbuildCommand(const std::string& macrosPath, const std::string& arch,
                                          const std::string& specPath);
+
+// The sandbox every rpmbuild runs in, without its command and log: the SDK
+// rootfs, work bound writable at /build (the working directory), private
+// /tmp and /var/tmp, and a fixed environment (PATH, HOME=/build, C.UTF-8,
+// UTC) with SOURCE_DATE_EPOCH.
+SandboxSpec rpmbuildSandbox(const std::string& sdkRootfs, const std::string& work,
+                            const std::string& sourceDateEpoch);
 
 // rpm's file name for a binary package: name-version-release.arch.rpm (the
 // epoch is not part of it).

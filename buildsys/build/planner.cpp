@@ -1,6 +1,7 @@
 #include "build/planner.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -47,6 +48,27 @@ MacroContext macroContextFor(const Sdk& sdk, Arch arch) {
 
 std::string specCachePath(const Project& project, Arch arch) {
     return project.buildDirectory() + "/state/" + archName(arch) + "/spec-cache";
+}
+
+// Kit repositories in libsolv's solv format: <kit>-<SHA-256 of repomd.xml>.solv.
+std::string solvCacheDirectory(const Project& project, Arch arch) {
+    return project.buildDirectory() + "/state/" + archName(arch) + "/solv";
+}
+
+// The kit's solv caches for other repomd.xml digests (earlier fetches).
+void removeStaleSolvCaches(const std::string& directory, const std::string& kit,
+                           const std::string& repomdDigest) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+        std::string name = entry.path().filename().string();
+        std::string prefix = kit + "-";
+        if (startsWith(name, prefix) && name.size() == prefix.size() + 64 + 5 &&
+            name.compare(name.size() - 5, 5, ".solv") == 0 &&
+            isSha256Hex(name.substr(prefix.size(), 64)) &&
+            name.substr(prefix.size(), 64) != repomdDigest) {
+            std::filesystem::remove(entry.path(), ec);
+        }
+    }
 }
 
 }  // namespace
@@ -140,9 +162,14 @@ void Planner::loadResolver() {
                             "=PATH to use the kit's source tree");
         }
         requireVerifiedKit(kit, directory);
-        resolver_->addKitRepository(kit.name, directory);
-        poolInputs_.push_back("kit:" + kit.name + ":" +
-                              sha256FileHex(directory + "/repodata/repomd.xml"));
+        std::string repomdDigest = sha256FileHex(directory + "/repodata/repomd.xml");
+        std::string solvDirectory = solvCacheDirectory(project_, options_.arch);
+        if (resolver_->addKitRepository(kit.name, directory,
+                                        solvDirectory + "/" + kit.name + "-" + repomdDigest +
+                                            ".solv") == SolvCacheUse::Written) {
+            removeStaleSolvCaches(solvDirectory, kit.name, repomdDigest);
+        }
+        poolInputs_.push_back("kit:" + kit.name + ":" + repomdDigest);
     }
     for (const auto& [kit, root] : sources)
         addKitSource(kit, root);
@@ -195,7 +222,7 @@ bool Planner::loadCachedBuildRoots(const std::string& key) {
         BinaryReader in(*record);
         std::vector<PlannedPackage> packages(specs_.size());
         for (auto& package : packages) {
-            package.buildRoot.resize(in.getVarint());
+            package.buildRoot.resize(in.getCount());
             for (auto& resolved : package.buildRoot) {
                 resolved.name = in.getString();
                 resolved.evr = in.getString();
@@ -225,11 +252,14 @@ void Planner::storeBuildRoots(const std::string& key) {
     for (const auto& package : packages_) {
         out.putVarint(package.buildRoot.size());
         for (const auto& resolved : package.buildRoot) {
-            out.putStrings({resolved.name, resolved.evr, resolved.arch});
+            // The fields one by one, as loadCachedBuildRoots reads them.
+            for (const std::string* field : {&resolved.name, &resolved.evr, &resolved.arch})
+                out.putString(*field);
             out.putVarint(static_cast<uint64_t>(resolved.origin));
             out.putString(resolved.repository);
             out.putVarint(resolved.specIndex);
-            out.putStrings({resolved.rpmPath, resolved.sha256});
+            out.putString(resolved.rpmPath);
+            out.putString(resolved.sha256);
         }
     }
     cache_->storeText(key, out.bytes());
@@ -259,7 +289,7 @@ void Planner::loadBuildRoots() {
         graph_.addNode(project_.packages[i].packageName);
     }
     Sha256 pool;
-    pool.addField("build-roots-v2");
+    pool.addField("build-roots-v3");
     for (const auto& input : poolInputs_)
         pool.addField(input);
     std::string key = SpecCache::keyFor(contextDigest_, pool.hex());

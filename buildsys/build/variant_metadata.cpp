@@ -32,10 +32,11 @@ StoredRpm buildVariantMetadataRpm(const VariantManifest& variant,
                               settings.sdkMacrosPath, settings.archName, settings.sourceDateEpoch})
         key.addField(field);
     std::string actionKey = key.hex();
+    std::vector<std::string> corrupt;
     if (auto record = actions.find(actionKey)) {
-        if (record->outputs.size() == 1 && store.contains(record->outputs[0].digest)) {
+        if (record->outputs.size() == 1 && outputsIntact(store, record->outputs, corrupt)) {
             actions.touch(actionKey);
-            return {record->outputs[0].name, record->outputs[0].digest};
+            return {record->outputs[0].name, record->outputs[0].digest, {}};
         }
     }
     std::string work = settings.workDirectory;
@@ -43,16 +44,7 @@ StoredRpm buildVariantMetadataRpm(const VariantManifest& variant,
     fs::create_directories(work + "/SOURCES");
     fs::create_directories(work + "/rpmbuild");
     writeFileAtomic(work + "/SOURCES/metadata.spec", spec);
-    SandboxSpec run;
-    run.rootfs = settings.sdkRootfs;
-    run.mounts.push_back({work, "/build", true});
-    run.tmpfs = {"/tmp", "/var/tmp"};
-    run.environment = {{"PATH", "/usr/bin:/usr/sbin:/bin:/sbin"},
-                       {"HOME", "/build"},
-                       {"LANG", "C.UTF-8"},
-                       {"TZ", "UTC"},
-                       {"SOURCE_DATE_EPOCH", settings.sourceDateEpoch}};
-    run.workingDirectory = "/build";
+    SandboxSpec run = rpmbuildSandbox(settings.sdkRootfs, work, settings.sourceDateEpoch);
     run.logPath = settings.logPath;
     run.command =
         rpmbuildCommand(settings.sdkMacrosPath, settings.archName, "/build/SOURCES/metadata.spec");
@@ -67,7 +59,12 @@ StoredRpm buildVariantMetadataRpm(const VariantManifest& variant,
                               static_cast<uint64_t>(fs::file_size(path))});
     actions.store(actionKey, record);
     fs::remove_all(work);
-    return {record.outputs[0].name, record.outputs[0].digest};
+    StoredRpm stored{record.outputs[0].name, record.outputs[0].digest, {}};
+    for (const auto& path : corrupt)
+        stored.warnings.push_back(
+            "cache entry " + path + " of variant " + variant.name +
+            "'s metadata RPM does not match its digest: discarded and rebuilt");
+    return stored;
 }
 
 }  // namespace twoliter

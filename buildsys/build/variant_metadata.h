@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cache/content_store.h"
 #include "project/model.h"
@@ -12,6 +13,8 @@ namespace twoliter {
 struct StoredRpm {
     std::string fileName;
     std::string sha256;
+    // A corrupt cache entry found on the way (discarded, the RPM rebuilt).
+    std::vector<std::string> warnings;
 };
 
 struct MetadataRpmSettings {

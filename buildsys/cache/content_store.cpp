@@ -27,7 +27,7 @@ bool ContentStore::contains(const std::string& digest) const {
 std::string ContentStore::put(const std::string& path) {
     std::string digest = sha256FileHex(path);
     std::string target = pathOf(digest);
-    if (isRegularFile(target))
+    if (isRegularFile(target) && sha256FileHex(target) == digest)
         return digest;
     fs::create_directories(fs::path(target).parent_path());
     std::string temporary = target + ".tmp-" + uniqueSuffix();
@@ -61,6 +61,20 @@ void ContentStore::materialize(const std::string& digest, const std::string& des
     fs::rename(temporary, destination);
 }
 
+bool outputsIntact(ContentStore& store, const std::vector<ActionOutput>& outputs,
+                   std::vector<std::string>& corrupt) {
+    bool intact = true;
+    for (const auto& output : outputs) {
+        bool present = store.contains(output.digest);
+        if (store.verify(output.digest))
+            continue;
+        intact = false;
+        if (present)
+            corrupt.push_back(store.pathOf(output.digest));
+    }
+    return intact;
+}
+
 ActionCache::ActionCache(std::string root) : root_(std::move(root)) {}
 
 std::string ActionCache::pathOf(const std::string& key) const {
@@ -81,7 +95,7 @@ std::optional<ActionRecord> ActionCache::find(const std::string& key) const {
     try {
         BinaryReader in(std::string_view(*content).substr(magic.size()));
         ActionRecord record;
-        record.outputs.resize(in.getVarint());
+        record.outputs.resize(in.getCount(3));
         for (auto& output : record.outputs) {
             output.name = in.getString();
             output.digest = in.getString();
@@ -89,7 +103,7 @@ std::optional<ActionRecord> ActionCache::find(const std::string& key) const {
         }
         record.seconds = static_cast<double>(in.getVarint()) / 1000.0;
         record.inputsDigest = in.getString();
-        record.inputs.resize(in.getVarint());
+        record.inputs.resize(in.getCount(2));
         for (auto& [name, digest] : record.inputs) {
             name = in.getString();
             digest = in.getString();

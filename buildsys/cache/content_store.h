@@ -15,8 +15,8 @@ class ContentStore {
   public:
     explicit ContentStore(std::string root);
 
-    // Copies the file in (unless an entry with its digest exists) and returns
-    // its SHA-256 hex.
+    // Copies the file in (unless an intact entry with its digest exists; a
+    // corrupt one is replaced) and returns its SHA-256 hex.
     std::string put(const std::string& path);
     std::string pathOf(const std::string& digest) const;
     bool contains(const std::string& digest) const;
@@ -48,6 +48,13 @@ struct ActionRecord {
     std::string inputsDigest;  // what the inputs summary hashed to, for --explain
     std::vector<std::pair<std::string, std::string>> inputs;  // (input name, digest)
 };
+
+// Whether every output is in the store and intact (ContentStore::verify):
+// what a cache hit checks before it hands outputs out. Corrupt entries are
+// removed and their paths appended to corrupt, for a warning; the caller
+// then rebuilds, as for a miss.
+bool outputsIntact(ContentStore& store, const std::vector<ActionOutput>& outputs,
+                   std::vector<std::string>& corrupt);
 
 // Action key -> ActionRecord, one small file per key under <root>/actions/.
 class ActionCache {

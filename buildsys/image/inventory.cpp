@@ -6,11 +6,10 @@
 #include <rpm/rpmts.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <mutex>
 
 #include "util/error.h"
+#include "util/json_writer.h"
 #include "util/strings.h"
 
 namespace twoliter {
@@ -23,45 +22,6 @@ std::mutex rpmMutex;
 std::string tagText(Header header, rpmTagVal tag) {
     const char* value = headerGetString(header, tag);
     return value ? value : "(none)";
-}
-
-// A JSON string as jq prints it: short escapes for \b \f \n \r \t, \u00xx
-// for the other control characters and DEL, everything else as is.
-std::string jqString(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"':
-            case '\\':
-                out += '\\';
-                out += static_cast<char>(c);
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                    out += escaped;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
 }
 
 // One element of Content, at jq's indentation for it.
@@ -118,12 +78,7 @@ InventoryPackage readInventoryPackage(const std::string& rpmPath) {
 }
 
 std::string inventoryTime(int64_t epochSeconds) {
-    std::time_t time = static_cast<std::time_t>(epochSeconds);
-    std::tm utc{};
-    ::gmtime_r(&time, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
+    return utcTimestamp(epochSeconds);
 }
 
 std::string renderInventory(std::vector<InventoryPackage> packages,

@@ -239,6 +239,8 @@ void finishTree(const RootfsRequest& request, InstalledRootfs& result,
     result.inventoryJson =
         renderInventory(packages, inventoryTime(request.epoch), request.coreKitPackages);
     tree.write(kInventoryPath, result.inventoryJson, false);
+    if (!request.updogRootJson.empty())
+        tree.write("usr/share/updog/root.json", request.updogRootJson, false);
     removeRpmDatabase(tree);
     splitBoot(tree, result);
     std::string sysRootPath = sysRoot(request.identity.arch);

@@ -35,6 +35,9 @@ struct RootfsRequest {
     bool xfsDataPartition = false;  // image-features.env's DATA_PARTITION_FILESYSTEM
     // Packages of bottlerocket-core-kit, listed without "bottlerocket-".
     std::set<std::string> coreKitPackages;
+    // The update repository's root.json, written to /usr/share/updog/root.json
+    // as upstream does (the updater trusts it); empty: none.
+    std::string updogRootJson;
 };
 
 // The installed tree, split as the image's partitions take it.

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 
@@ -17,6 +16,7 @@
 #include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/strings.h"
 
 namespace fs = std::filesystem;
 
@@ -25,15 +25,6 @@ namespace twoliter {
 namespace {
 
 constexpr const char* kCreatedAnnotation = "org.opencontainers.image.created";
-
-std::string rfc3339(int64_t epoch) {
-    std::time_t time = static_cast<std::time_t>(epoch);
-    std::tm utc{};
-    ::gmtime_r(&time, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return buffer;
-}
 
 std::vector<std::string> sortedNames(const std::string& dir) {
     std::vector<std::string> names;
@@ -128,7 +119,7 @@ std::string configJson(const KitImageInput& input, const std::vector<OciDescript
     config.set("architecture", ociArchOf(input.arch));
     config.set("os", std::string("linux"));
     config.set("config", std::move(inner));
-    config.set("created", rfc3339(input.sourceDateEpoch));
+    config.set("created", utcTimestamp(input.sourceDateEpoch));
     config.set("history", CanonicalJson::array());
     config.set("rootfs", std::move(rootfs));
     return config.str();
@@ -149,7 +140,7 @@ std::string manifestJson(const OciDescriptor& config, const std::vector<OciDescr
 std::string indexJson(const OciDescriptor& manifest, const KitImageInput& input) {
     CanonicalJson entry = descriptorJson(manifest);
     CanonicalJson annotations = CanonicalJson::object();
-    annotations.set(kCreatedAnnotation, rfc3339(input.sourceDateEpoch));
+    annotations.set(kCreatedAnnotation, utcTimestamp(input.sourceDateEpoch));
     entry.set("annotations", std::move(annotations));
     CanonicalJson platform = CanonicalJson::object();
     platform.set("architecture", ociArchOf(input.arch));

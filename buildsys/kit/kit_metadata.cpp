@@ -1,94 +1,17 @@
 #include "kit/kit_metadata.h"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
-
 #include "sdk/json_reader.h"
+#include "util/digest.h"
 #include "util/error.h"
+#include "util/json_writer.h"
 #include "util/strings.h"
 
 namespace twoliter {
 
 namespace {
 
-// A string as jq writes it: `"`, `\`, \b \f \n \r \t escaped, other control
-// characters and DEL as \u00xx, everything else (UTF-8 included) as is.
-std::string jqString(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char buffer[8];
-                    std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                    out += buffer;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
 std::string member(const char* key, const std::string& value) {
     return std::string("\"") + key + "\":" + jqString(value);
-}
-
-std::string base64Encode(const std::string& bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(bytes.data()),
-                                 static_cast<int>(bytes.size()));
-    out.resize(static_cast<size_t>(length));
-    return out;
-}
-
-// Strict standard base64 (padded, no whitespace); false when malformed.
-bool base64Decode(const std::string& text, std::string& bytes) {
-    if (text.empty() || text.size() % 4 != 0)
-        return false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '+' || c == '/';
-        bool padding =
-            c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
-        if (!letter && !padding)
-            return false;
-    }
-    bytes.assign(text.size() / 4 * 3 + 1, '\0');
-    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                 reinterpret_cast<const unsigned char*>(text.data()),
-                                 static_cast<int>(text.size()));
-    if (length < 0)
-        return false;
-    size_t size = static_cast<size_t>(length);
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i)
-        --size;
-    bytes.resize(size);
-    return true;
 }
 
 // The string member key of object, required; what names it in messages.

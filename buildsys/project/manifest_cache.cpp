@@ -32,7 +32,7 @@ void putDependencies(BinaryWriter& out, const std::vector<PathDependency>& depen
 }
 
 std::vector<PathDependency> getDependencies(BinaryReader& in) {
-    std::vector<PathDependency> dependencies(in.getVarint());
+    std::vector<PathDependency> dependencies(in.getCount());
     for (auto& dependency : dependencies) {
         dependency.key = in.getString();
         dependency.directory = in.getString();
@@ -68,7 +68,7 @@ PackageManifest getPackage(BinaryReader& in) {
     package.packageName = fields[3];
     package.releasesUrl = fields[4];
     package.metadataDigest = fields[5];
-    package.externalFiles.resize(in.getVarint());
+    package.externalFiles.resize(in.getCount());
     for (auto& file : package.externalFiles) {
         auto strings = in.getStrings();
         if (strings.size() != 5)
@@ -128,7 +128,7 @@ VariantManifest getVariant(BinaryReader& in) {
     variant.imageLayout.partitionPlan = static_cast<PartitionPlan>(in.getVarint());
     auto features = in.getStrings();
     variant.enabledFeatures = {features.begin(), features.end()};
-    variant.supportedArches.resize(in.getVarint());
+    variant.supportedArches.resize(in.getCount());
     for (auto& arch : variant.supportedArches)
         arch = static_cast<Arch>(in.getVarint());
     variant.buildDependencies = getDependencies(in);

@@ -2,10 +2,12 @@
 // project is read here.
 #include "project/manifest_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <toml.hpp>
 #include <vector>
 
@@ -40,10 +42,46 @@ std::string firstLineOf(const std::string& message) {
     return trimString(line);
 }
 
+// The offset of the first byte of text that is not part of valid UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or
+// npos when it is all valid.
+size_t invalidUtf8Offset(const std::string& text) {
+    for (size_t i = 0; i < text.size();) {
+        auto byte = static_cast<unsigned char>(text[i]);
+        size_t length = byte < 0x80           ? 1
+                        : (byte >> 5) == 0x6  ? 2
+                        : (byte >> 4) == 0xe  ? 3
+                        : (byte >> 3) == 0x1e ? 4
+                                              : 0;
+        if (length == 0 || i + length > text.size())
+            return i;
+        uint32_t point = length == 1 ? byte : byte & (0x7f >> length);
+        for (size_t k = 1; k < length; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xc0) != 0x80)
+                return i;
+            point = (point << 6) | (next & 0x3f);
+        }
+        static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (point < smallest[length] || point > 0x10ffff || (point >= 0xd800 && point < 0xe000))
+            return i;
+        i += length;
+    }
+    return std::string::npos;
+}
+
 Document parseDocument(const std::string& path, const std::string& displayName) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::ifstream file(path, std::ios::binary);
+    if (!file)
         throw Error("cannot read file", {displayName});
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    // TOML is UTF-8. Checked here because toml11 3.7 reads out of bounds
+    // when it reports invalid UTF-8 in a literal string (found by fuzzing).
+    if (size_t bad = invalidUtf8Offset(text); bad != std::string::npos) {
+        int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n'));
+        throw Error("invalid TOML: not valid UTF-8", {displayName, line});
+    }
+    std::istringstream in(text);
     try {
         return {toml::parse<toml::discard_comments, std::map, std::vector>(in, displayName),
                 displayName};

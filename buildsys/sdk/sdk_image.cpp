@@ -126,15 +126,6 @@ int64_t epochOf(const SdkRecipe& recipe) {
     return 0;
 }
 
-std::string isoTime(int64_t epoch) {
-    time_t seconds = static_cast<time_t>(epoch);
-    struct tm utc;
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
-
 // The second layer: the SDK files twoliter reads, in sorted order, with
 // fixed owners and times.
 std::string sdkFilesLayer(const SdkRecipe& recipe, const std::string& recipeDir, int64_t epoch) {
@@ -360,7 +351,7 @@ std::string createSdkImage(const SdkRecipe& recipe, const std::string& recipeDir
 
     JsonWriter config(false);
     config.beginObject();
-    config.key("created").value(isoTime(epoch));
+    config.key("created").value(utcTimestamp(epoch));
     config.key("architecture").value(ociArchName(arch)).key("os").value("linux");
     config.key("config").beginObject();
     config.key("Env").stringArray(
@@ -372,10 +363,10 @@ std::string createSdkImage(const SdkRecipe& recipe, const std::string& recipeDir
     config.key("rootfs").beginObject().key("type").value("layers");
     config.key("diff_ids").stringArray({base.diffId, files.diffId}).endObject();
     config.key("history").beginArray();
-    config.beginObject().key("created").value(isoTime(epoch));
+    config.beginObject().key("created").value(utcTimestamp(epoch));
     config.key("created_by").value("mmdebstrap --variant=" + recipe.variant + " " + recipe.suite);
     config.endObject();
-    config.beginObject().key("created").value(isoTime(epoch));
+    config.beginObject().key("created").value(utcTimestamp(epoch));
     config.key("created_by").value("twoliter sdk files");
     config.endObject();
     config.endArray();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -12,14 +14,12 @@
 #include <solv/repo.h>
 #include <solv/selection.h>
 #include <solv/solver.h>
-// These libsolvext headers lack extern "C".
+// This libsolvext header lacks extern "C".
 extern "C" {
 #include <solv/pool_parserpmrichdep.h>
-#include <solv/repo_repomdxml.h>
-#include <solv/repo_rpmmd.h>
-#include <solv/solv_xfopen.h>
 }
 
+#include "solve/kit_repository.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -44,6 +44,15 @@ struct Resolver::State {
     std::map<std::string, Id> variantMetadata;
     std::map<Repo*, std::string> kitNames;
     std::map<Repo*, std::string> kitDirectories;  // kits given as repositories
+    // Kit repositories with a solv cache: the file, the file dependencies the
+    // file on disk answers for (none: it must be written), and whether the
+    // repo was read from XML (file lists in memory) rather than from the file.
+    struct KitCache {
+        std::string path;
+        std::optional<std::vector<Id>> answers;
+        bool hasFileLists = false;
+    };
+    std::map<Repo*, KitCache> kitCaches;
     bool whatprovidesStale = true;
 
     ~State() {
@@ -106,10 +115,57 @@ struct Resolver::State {
         return repo;
     }
 
+    // Adds the file provides of every file dependency of the pool (searching
+    // the file lists) and returns those dependencies, sorted.
+    std::vector<Id> fileDependencies() {
+        Queue ids;
+        queue_init(&ids);
+        pool_addfileprovides_queue(pool, &ids, nullptr);
+        std::vector<Id> dependencies(ids.elements, ids.elements + ids.count);
+        queue_free(&ids);
+        std::sort(dependencies.begin(), dependencies.end());
+        return dependencies;
+    }
+
+    static bool covers(const std::vector<Id>& cached, const std::vector<Id>& needed) {
+        return std::all_of(needed.begin(), needed.end(), [&](Id id) {
+            return std::find(cached.begin(), cached.end(), id) != cached.end();
+        });
+    }
+
+    // A cache read from disk has no file lists: when the pool needs a file
+    // dependency it does not answer for, its repository is read from XML.
+    bool rereadIncompleteKitCaches(const std::vector<Id>& needed) {
+        bool reread = false;
+        for (auto& [repo, cache] : kitCaches) {
+            if (cache.hasFileLists || covers(*cache.answers, needed))
+                continue;
+            repo_empty(repo, 1);
+            addRepositoryXml(repo, kitDirectories.at(repo));
+            repo_internalize(repo);
+            cache.hasFileLists = true;
+            cache.answers.reset();
+            reread = true;
+        }
+        return reread;
+    }
+
+    void writeKitCaches(const std::vector<Id>& needed) {
+        for (auto& [repo, cache] : kitCaches) {
+            if (!cache.hasFileLists || (cache.answers && covers(*cache.answers, needed)))
+                continue;
+            writeSolvCache(repo, cache.path, needed);
+            cache.answers = needed;
+        }
+    }
+
     void prepare() {
         if (!whatprovidesStale)
             return;
-        pool_addfileprovides(pool);
+        std::vector<Id> needed = fileDependencies();
+        if (rereadIncompleteKitCaches(needed))
+            needed = fileDependencies();
+        writeKitCaches(needed);
         pool_createwhatprovides(pool);
         whatprovidesStale = false;
     }
@@ -284,55 +340,30 @@ void Resolver::addKitSpecs(const std::string& kitName, const std::vector<Package
     repo_internalize(repo);
 }
 
-namespace {
-// The location of the repomd entry of the given type ("primary", "filelists").
-std::string repomdLocation(Pool* pool, Repo* repo, const char* type) {
-    std::string location;
-    Dataiterator iterator;
-    dataiterator_init(&iterator, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, type,
-                      SEARCH_STRING);
-    dataiterator_prepend_keyname(&iterator, REPOSITORY_REPOMD);
-    if (dataiterator_step(&iterator)) {
-        dataiterator_setpos_parent(&iterator);
-        const char* found = pool_lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION);
-        if (found)
-            location = found;
+SolvCacheUse Resolver::addKitRepository(const std::string& kitName, const std::string& directory,
+                                        const std::string& solvCache) {
+    State& s = *state_;
+    Repo* repo = s.newKitRepo(kitName);
+    s.kitDirectories[repo] = directory;
+    if (solvCache.empty()) {
+        addRepositoryXml(repo, directory);
+        repo_internalize(repo);
+        return SolvCacheUse::None;
     }
-    dataiterator_free(&iterator);
-    return location;
-}
-
-void addRpmmd(Repo* repo, const std::string& path, int flags) {
-    FILE* file = solv_xfopen(path.c_str(), "r");
-    if (!file)
-        throw Error("cannot open repository metadata", {path});
-    int failed = repo_add_rpmmd(repo, file, nullptr, flags);
-    fclose(file);
-    if (failed) {
-        throw Error(std::string("invalid repository metadata: ") + pool_errstr(repo->pool), {path});
+    State::KitCache& cache = s.kitCaches[repo];
+    cache.path = solvCache;
+    std::vector<Id> answers;
+    if (loadSolvCache(repo, solvCache, answers)) {
+        cache.answers = std::move(answers);
+        return SolvCacheUse::Loaded;
     }
-}
-}  // namespace
-
-void Resolver::addKitRepository(const std::string& kitName, const std::string& directory) {
-    Repo* repo = state_->newKitRepo(kitName);
-    state_->kitDirectories[repo] = directory;
-    std::string repomd = directory + "/repodata/repomd.xml";
-    FILE* file = fopen(repomd.c_str(), "r");
-    if (!file)
-        throw Error("kit repository has no repodata/repomd.xml", {directory});
-    int failed = repo_add_repomdxml(repo, file, 0);
-    fclose(file);
-    if (failed)
-        throw Error("invalid repomd.xml", {repomd});
-    std::string primary = repomdLocation(state_->pool, repo, "primary");
-    if (primary.empty())
-        throw Error("repomd.xml names no primary metadata", {repomd});
-    addRpmmd(repo, directory + "/" + primary, 0);
-    std::string filelists = repomdLocation(state_->pool, repo, "filelists");
-    if (!filelists.empty())
-        addRpmmd(repo, directory + "/" + filelists, REPO_EXTEND_SOLVABLES);
+    addRepositoryXml(repo, directory);
     repo_internalize(repo);
+    cache.hasFileLists = true;
+    // Written now, so that a run that never solves leaves it too; prepare()
+    // rewrites it when later repositories bring more file dependencies.
+    s.writeKitCaches(s.fileDependencies());
+    return SolvCacheUse::Written;
 }
 
 void Resolver::addSdkProvides(const std::vector<std::string>& capabilities) {

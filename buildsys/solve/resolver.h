@@ -29,6 +29,13 @@ struct ResolvedPackage {
     std::string sha256;
 };
 
+// What addKitRepository did with its solv cache.
+enum class SolvCacheUse {
+    None,     // no cache path given: the XML was parsed
+    Loaded,   // the repository came from the cache file
+    Written,  // the XML was parsed and the cache file (re)written
+};
+
 // One step of a dependency path: `from` needs `dependency`, which `to` satisfies.
 struct DependencyStep {
     std::string from;
@@ -62,7 +69,16 @@ class Resolver {
     // earlier take priority over kits added later.
     void addKitSpecs(const std::string& kitName, const std::vector<PackageSpec>& specs);
     // A kit given as an RPM repository (repodata/repomd.xml under directory).
-    void addKitRepository(const std::string& kitName, const std::string& directory);
+    // With a solvCache path, the repository is read from that file
+    // (solve/kit_repository.h) when it is there and intact; otherwise its XML
+    // is parsed and the file written (atomically, best effort). The caller
+    // names the file after the digest of repomd.xml: the file is trusted to
+    // hold that metadata. A missing, damaged or foreign (other libsolv
+    // version) file is ignored and replaced. A file read from disk has no file
+    // lists: when the pool turns out to need a file dependency it was not
+    // written for, the first solve reads the XML again and rewrites the file.
+    SolvCacheUse addKitRepository(const std::string& kitName, const std::string& directory,
+                                  const std::string& solvCache = "");
     void addSdkProvides(const std::vector<std::string>& capabilities);
     void addVariant(const VariantManifest& variant);
 

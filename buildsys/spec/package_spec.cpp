@@ -43,7 +43,7 @@ void putDependencies(BinaryWriter& out, const std::vector<Dependency>& dependenc
 }
 
 std::vector<Dependency> getDependencies(BinaryReader& in) {
-    std::vector<Dependency> dependencies(in.getVarint());
+    std::vector<Dependency> dependencies(in.getCount(3));
     for (auto& dependency : dependencies) {
         dependency.name = in.getString();
         dependency.sense = static_cast<uint32_t>(in.getVarint());

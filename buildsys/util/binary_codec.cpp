@@ -1,5 +1,7 @@
 #include "util/binary_codec.h"
 
+#include <algorithm>
+
 #include "util/error.h"
 
 namespace twoliter {
@@ -45,10 +47,15 @@ std::string BinaryReader::getString() {
     return text;
 }
 
-std::vector<std::string> BinaryReader::getStrings() {
+uint64_t BinaryReader::getCount(size_t minBytes) {
     uint64_t count = getVarint();
-    if (count > bytes_.size())
+    if (count > (bytes_.size() - position_) / std::max<size_t>(minBytes, 1))
         throw Error("malformed record");
+    return count;
+}
+
+std::vector<std::string> BinaryReader::getStrings() {
+    uint64_t count = getCount();
     std::vector<std::string> items;
     items.reserve(count);
     for (uint64_t i = 0; i < count; ++i)

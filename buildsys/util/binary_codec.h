@@ -27,6 +27,10 @@ class BinaryReader {
     uint64_t getVarint();
     std::string getString();
     std::vector<std::string> getStrings();
+    // A count of items that each take at least minBytes bytes; throws Error
+    // when the bytes left cannot hold that many, so that a damaged record
+    // never makes a decoder allocate for items that are not there.
+    uint64_t getCount(size_t minBytes = 1);
     bool atEnd() const { return position_ == bytes_.size(); }
 
   private:

@@ -93,11 +93,31 @@ std::string sha512FileHex(const std::string& path) {
     return fileDigestHex(path, EVP_sha512());
 }
 
-std::string base64FromHex(const std::string& hex) {
-    std::string bytes;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-    }
+namespace {
+
+// OpenSSL's decoding of text (length a multiple of 4) without the bytes its
+// '=' padding stands for; false when OpenSSL refuses it.
+bool decodeBase64Block(std::string_view text, std::string& bytes) {
+    bytes.assign(text.size() / 4 * 3 + 1, '\0');
+    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                 reinterpret_cast<const unsigned char*>(text.data()),
+                                 static_cast<int>(text.size()));
+    if (length < 0)
+        return false;
+    size_t padding = 0;
+    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i)
+        ++padding;
+    // At most "==" ends a block; "====" used to make the size wrap around
+    // (std::length_error, found by fuzzing a lock digest).
+    if (padding > 2 || padding > static_cast<size_t>(length))
+        return false;
+    bytes.resize(static_cast<size_t>(length) - padding);
+    return true;
+}
+
+}  // namespace
+
+std::string base64Encode(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
     int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                  reinterpret_cast<const unsigned char*>(bytes.data()),
@@ -106,22 +126,36 @@ std::string base64FromHex(const std::string& hex) {
     return out;
 }
 
+bool base64Decode(std::string_view text, std::string& bytes) {
+    if (text.empty() || text.size() % 4 != 0)
+        return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '+' || c == '/';
+        bool padding =
+            c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
+        if (!letter && !padding)
+            return false;
+    }
+    return decodeBase64Block(text, bytes);
+}
+
+std::string base64FromHex(const std::string& hex) {
+    std::string bytes;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    }
+    return base64Encode(bytes);
+}
+
 std::string hexFromBase64(const std::string& base64) {
-    if (base64.empty() || base64.size() % 4 != 0)
+    std::string bytes;
+    if (base64.empty() || base64.size() % 4 != 0 || !decodeBase64Block(base64, bytes))
         return "";
-    std::string bytes(base64.size() / 4 * 3 + 1, '\0');
-    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                 reinterpret_cast<const unsigned char*>(base64.data()),
-                                 static_cast<int>(base64.size()));
-    if (length < 0)
-        return "";
-    size_t size = static_cast<size_t>(length);
-    for (size_t i = base64.size(); i > 0 && base64[i - 1] == '='; --i)
-        --size;  // padding
     static const char* digits = "0123456789abcdef";
     std::string hex;
-    for (size_t i = 0; i < size; ++i) {
-        auto byte = static_cast<unsigned char>(bytes[i]);
+    for (unsigned char byte : bytes) {
         hex += digits[byte >> 4];
         hex += digits[byte & 15];
     }

@@ -32,6 +32,11 @@ bool isSha256Hex(std::string_view text);
 std::string sha256FileHex(const std::string& path);
 std::string sha512FileHex(const std::string& path);
 
+// Standard base64 (with padding) of bytes. base64Decode is strict (padded,
+// no whitespace, only the base64 alphabet): false when text is malformed.
+std::string base64Encode(std::string_view bytes);
+bool base64Decode(std::string_view text, std::string& bytes);
+
 // Standard base64 (with padding) of the bytes a hex string spells, and back;
 // Twoliter.lock writes digests as base64 of the raw SHA-256. hexFromBase64
 // returns "" for malformed input.

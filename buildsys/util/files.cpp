@@ -1,12 +1,16 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +41,16 @@ std::optional<std::string> readFileIfExists(const std::string& path) {
 }
 
 namespace {
+constexpr const char* kNoSpaceHint =
+    "free space on that file system (the build folder or the cache) and run again";
+
+// The Error for errno error while writing path.
+Error writeError(int error, const std::string& path) {
+    if (error == ENOSPC)
+        return Error("no space left on device", {path}, kNoSpaceHint);
+    return Error(std::string("cannot write file: ") + std::strerror(error), {path});
+}
+
 void writeAll(int fd, const std::string& content, const std::string& path) {
     size_t written = 0;
     while (written < content.size()) {
@@ -46,7 +60,7 @@ void writeAll(int fd, const std::string& content, const std::string& path) {
         if (n < 0) {
             int saved = errno;
             ::close(fd);
-            throw Error(std::string("cannot write file: ") + std::strerror(saved), {path});
+            throw writeError(saved, path);
         }
         written += static_cast<size_t>(n);
     }
@@ -58,6 +72,38 @@ std::string uniqueSuffix() {
     return std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
+namespace {
+
+// The pid in a name ending in ".<tag>-<pid>-<n>[...]", or 0.
+pid_t temporaryOwner(const std::string& name) {
+    for (const char* tag : {".tmp-", ".old-", ".part-", ".layout-"}) {
+        size_t at = name.rfind(tag);
+        if (at == std::string::npos)
+            continue;
+        const char* digits = name.c_str() + at + std::strlen(tag);
+        char* end = nullptr;
+        long pid = std::strtol(digits, &end, 10);
+        if (end != digits && *end == '-' && std::isdigit(static_cast<unsigned char>(end[1])) &&
+            pid > 0)
+            return static_cast<pid_t>(pid);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void removeAbandonedTemporaries(const std::string& directory) {
+    std::error_code error;
+    for (fs::directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+        pid_t owner = temporaryOwner(it->path().filename().string());
+        if (owner == 0 || ::kill(owner, 0) == 0 || errno != ESRCH)
+            continue;
+        std::error_code ignored;
+        fs::remove_all(it->path(), ignored);
+    }
+}
+
 void writeFileAtomic(const std::string& path, const std::string& content) {
     fs::path target(path);
     std::error_code ec;
@@ -67,15 +113,46 @@ void writeFileAtomic(const std::string& path, const std::string& content) {
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         throw Error(std::string("cannot create file: ") + std::strerror(errno), {temporary});
-    writeAll(fd, content, temporary);
+    try {
+        writeAll(fd, content, temporary);
+    } catch (const Error&) {
+        ::unlink(temporary.c_str());
+        throw;
+    }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        throw Error(std::string("cannot write file: ") + std::strerror(errno), {temporary});
+        int saved = errno;
+        ::unlink(temporary.c_str());
+        throw writeError(saved, temporary);
     }
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
         int saved = errno;
         ::unlink(temporary.c_str());
         throw Error(std::string("cannot rename file into place: ") + std::strerror(saved), {path});
     }
+}
+
+Error fileSystemError(const fs::filesystem_error& error) {
+    std::string path = error.path1().string();
+    if (error.code() == std::errc::no_space_on_device)
+        return Error("no space left on device", {path}, kNoSpaceHint);
+    // what() is "filesystem error: <operation>: <reason> [path1] [path2]".
+    std::string message = error.what();
+    const std::string prefix = "filesystem error: ";
+    if (message.compare(0, prefix.size(), prefix) == 0)
+        message.erase(0, prefix.size());
+    size_t paths = message.find(" [");
+    if (paths != std::string::npos)
+        message.erase(paths);
+    if (!error.path2().empty())
+        message += " (to " + error.path2().string() + ")";
+    return Error(message, {path});
+}
+
+bool fileSystemFull(const std::string& path) {
+    struct statvfs info {};
+    if (::statvfs(path.c_str(), &info) != 0)
+        return false;
+    return static_cast<uint64_t>(info.f_bavail) * info.f_frsize < (1u << 20);
 }
 
 void touchPath(const std::string& path) {

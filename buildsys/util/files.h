@@ -1,8 +1,11 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/error.h"
 
 namespace twoliter {
 
@@ -15,6 +18,12 @@ std::optional<std::string> readFileIfExists(const std::string& path);
 // that threads and processes writing the same target never share one.
 std::string uniqueSuffix();
 
+// Removes what killed processes left directly in directory: entries named
+// "<name>.<tag>-<pid>-<n>[...]" (tag tmp, old, part or layout; the suffix of
+// uniqueSuffix()) whose process no longer runs. Entries of live processes
+// stay; failures are ignored.
+void removeAbandonedTemporaries(const std::string& directory);
+
 // Writes to "<path>.tmp-<unique suffix>", fsyncs, then renames over path, so readers see
 // either the old or the new content, never a partial file. Creates parent
 // directories as needed.
@@ -26,6 +35,17 @@ void writeFileAtomic(const std::string& path, const std::string& content);
 void writeChecksummedFile(const std::string& path, const std::string& magic,
                           const std::string& payload);
 std::optional<std::string> readChecksummedFile(const std::string& path, const std::string& magic);
+
+// The Error for a failed std::filesystem operation, naming its first path:
+// "no space left on device" (with a hint) when the file system is full,
+// else the operation and the reason, e.g. "cannot copy file: Permission
+// denied (to <path2>)".
+Error fileSystemError(const std::filesystem::filesystem_error& error);
+
+// Whether the file system holding path has less than a mebibyte left: what
+// a tool that failed writing there (in a sandbox, where only its log shows
+// why) most likely ran into.
+bool fileSystemFull(const std::string& path);
 
 bool pathExists(const std::string& path);
 // Sets the modification time to now (for least-recently-used pruning);

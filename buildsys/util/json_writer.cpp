@@ -4,9 +4,11 @@
 
 namespace twoliter {
 
-std::string jsonEscape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 2);
+namespace {
+
+// Appends text escaped for a JSON string; jq: as jq escapes (\b \f short,
+// DEL as \u007f), otherwise as jsonEscape documents.
+void appendEscaped(std::string& out, std::string_view text, bool jq) {
     for (unsigned char c : text) {
         switch (c) {
             case '"':
@@ -24,8 +26,15 @@ std::string jsonEscape(std::string_view text) {
             case '\r':
                 out += "\\r";
                 break;
+            case '\b':
+            case '\f':
+                if (jq) {
+                    out += c == '\b' ? "\\b" : "\\f";
+                    break;
+                }
+                [[fallthrough]];
             default:
-                if (c < 0x20) {
+                if (c < 0x20 || (jq && c == 0x7f)) {
                     char buffer[8];
                     std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
                     out += buffer;
@@ -34,7 +43,21 @@ std::string jsonEscape(std::string_view text) {
                 }
         }
     }
+}
+
+}  // namespace
+
+std::string jsonEscape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    appendEscaped(out, text, false);
     return out;
+}
+
+std::string jqString(std::string_view text) {
+    std::string out = "\"";
+    appendEscaped(out, text, true);
+    return out + "\"";
 }
 
 void JsonWriter::newline() {

@@ -38,6 +38,14 @@ class JsonWriter {
     bool pretty_;
 };
 
+// The inside of a JSON string (no quotes): `"` and `\` escaped, \n \t \r as
+// short escapes, other control characters as \u00xx, everything else
+// (UTF-8 included) as is.
 std::string jsonEscape(std::string_view text);
+// A quoted JSON string exactly as jq prints it: `"` and `\` escaped, \b \f
+// \n \r \t as short escapes, other control characters and DEL as \u00xx,
+// everything else (UTF-8 included) as is. Outputs that must equal jq's
+// (the kit label, the image's inventory) use it.
+std::string jqString(std::string_view text);
 
 }  // namespace twoliter

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,9 @@ std::string trimString(std::string_view text);
 std::string lowercase(std::string text);  // ASCII letters only
 bool startsWith(std::string_view text, std::string_view prefix);
 bool endsWith(std::string_view text, std::string_view suffix);
+// epochSeconds as an RFC 3339 time in UTC, to the second:
+// "2020-01-01T00:00:00Z" (strftime's "%Y-%m-%dT%H:%M:%SZ").
+std::string utcTimestamp(int64_t epochSeconds);
 // The candidate closest to word by edit distance, or "" when none is close
 // enough to be a plausible typo.
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);

@@ -7,7 +7,8 @@
 #
 #   SIZES     "sample" (the project at the root of this repository) and package
 #             counts for trees made by generate_project.py --all-variant; the
-#             no-op build is measured on each; default: sample 100 2000
+#             no-op build is measured on each; default: sample 100 2000 5000
+#             (fit_growth.py gives the growth order)
 #   --smoke   "sample" and one generated tree of 10 packages, one run of each
 #             measurement; exits non-zero when a command fails or a figure is
 #             missing, and never looks at how long anything took (for the test suite)
@@ -123,7 +124,7 @@ if [ "$SMOKE" = 1 ]; then
     SANDBOX_RUNS=1
     OVERHEAD_K=10
 elif [ ${#SIZES[@]} -eq 0 ]; then
-    SIZES=(sample 100 2000)
+    SIZES=(sample 100 2000 5000)
 fi
 SANDBOX_RUNS=${SANDBOX_RUNS:-30}
 OVERHEAD_K=${OVERHEAD_K:-20}

@@ -4,7 +4,8 @@
 # usage: bench_plan.sh [--smoke] [--runs N] [--seed S] [--keep] TWOLITER_BINARY [SIZES...]
 #
 #   SIZES     "sample" (the project at the root of this repository) and package
-#             counts for trees made by generate_project.py; default: sample 100 2000
+#             counts for trees made by generate_project.py; default:
+#             sample 100 1000 2000 5000 (fit_growth.py gives the growth order)
 #   --smoke   one generated tree of 10 packages, one run of each measurement;
 #             exits non-zero when a command fails or a figure is missing, and
 #             never looks at how long anything took (for the test suite)
@@ -72,7 +73,7 @@ if [ "$SMOKE" = 1 ]; then
     SIZES=(10)
     RUNS=1
 elif [ ${#SIZES[@]} -eq 0 ]; then
-    SIZES=(sample 100 2000)
+    SIZES=(sample 100 1000 2000 5000)
 fi
 for size in "${SIZES[@]}"; do
     if [ "$size" != sample ] && ! [[ "$size" =~ ^[0-9]+$ ]]; then

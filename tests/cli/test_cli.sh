@@ -30,7 +30,7 @@ cp -r "$source_dir"/{Twoliter.toml,Release.toml,Cargo.toml,packages,variants,kit
 cp -r "$source_dir"/tests/data/mini-project "$work"/mini
 
 cd "$work/packages/runc"  # commands find the project upwards
-expect 0 'ok: 17 packages .*5 variants, 1 local and 0 external kits' -- "$twoliter" check
+expect 0 'ok: 19 packages .*5 variants, 1 local and 0 external kits' -- "$twoliter" check
 cd "$work"
 expect 0 'Usage|usage' -- "$twoliter" --help
 expect 0 'build.*graph.*why.*check|graph' -- "$twoliter" --help

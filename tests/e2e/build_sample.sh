@@ -2,10 +2,8 @@
 # End to end: the sample project's packages built for real (rpmbuild in the
 # bubblewrap sandbox, in the SDK image), then rebuilt incrementally.
 # Usage: build_sample.sh TWOLITER SOURCE_DIR SDK_CACHE
-TWOLITER=$(realpath "$1")
-SOURCE_DIR=$(realpath "$2")
-SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
+e2e_arguments "$@"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 project=$work/project
@@ -39,7 +37,7 @@ check "every build has a log" test -s "$project/build/logs/x86_64/glibc.log"
 for variant in aws-ecs-2 vmware-k8s-1.31 metal-k8s-1.29 metal-dev; do
     check "$variant's packages build" tl "$project" "$cache" -j2 build variant "$variant" --packages-only
 done
-check "all 17 sample packages built" test "$(ls "$project/build/rpms" | wc -l)" -eq 17
+check "all 19 sample packages built" test "$(ls "$project/build/rpms" | wc -l)" -eq 19
 
 # 2. A second run does nothing, and says so.
 tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only 2>"$work/noop.log"
@@ -62,9 +60,13 @@ done
 
 # 4. Changing one spec rebuilds exactly it and the packages whose build
 #    roots hold its RPMs (libseccomp-devel is in runc's and containerd's).
+before=$(cat "$project"/build/rpms/libseccomp/*.rpm | sha256sum)
 printf '* Mon Jan 01 2024 Sample <sample@example.invalid> - 2.5.5-1\n- a change\n' \
     >>"$project/packages/libseccomp/libseccomp.spec"
 tl "$project" "$cache" -j2 build variant aws-k8s-1.31 --packages-only --explain 2>"$work/changed.log"
+# The RPMs keep their file names; build/rpms must still get the new ones.
+check "build/rpms holds the rebuilt RPMs, not the old ones of the same name" \
+    test "$(cat "$project"/build/rpms/libseccomp/*.rpm | sha256sum)" != "$before"
 summary_states "$project" | awk '$2 == "built" {print $1}' | sort >"$work/rebuilt"
 check "a spec change rebuilds exactly the dependent packages" \
     diff <(printf '%s\n' containerd libseccomp runc) "$work/rebuilt"

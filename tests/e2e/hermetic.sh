@@ -2,10 +2,8 @@
 # End to end: what a package build cannot reach (network, host files),
 # external files verified before use, and a build killed with SIGKILL that a
 # rerun finishes. Usage: hermetic.sh TWOLITER SOURCE_DIR SDK_CACHE
-TWOLITER=$(realpath "$1")
-SOURCE_DIR=$(realpath "$2")
-SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
+e2e_arguments "$@"
 work=$(mktemp -d)
 secret=/etc/twoliter-hermetic-secret
 listener=""

@@ -6,10 +6,8 @@
 # OVA's manifest; rebuilds are no-ops, a kernel-parameters change rebuilds
 # only the image, and two clean builds give the same bytes.
 # Usage: images.sh TWOLITER SOURCE_DIR SDK_CACHE
-TWOLITER=$(realpath "$1")
-SOURCE_DIR=$(realpath "$2")
-SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
+e2e_arguments "$@"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -106,6 +104,8 @@ check "without in-place updates there is one bank" sh -c \
     "! sgdisk -p '$work/metal.img' | grep -q BOOT-B && sgdisk -p '$work/metal.img' | grep -q BOTTLEROCKET-ROOT-A"
 check "the erofs root verifies" verity_ok "$work/metal.img"
 check "the erofs root is erofs" sh -c "head -c 1028 '$work/verity/root' | tail -c 4 | od -An -tx1 | grep -q 'e2 e1 f5 e0'"
+check "the erofs root checks out and holds the packages' files" sh -c \
+    "fsck.erofs --extract='$work/erofs-tree' '$work/verity/root' >/dev/null && test -x '$work/erofs-tree/x86_64-bottlerocket-linux-gnu/sys-root/usr/bin/dockerd'"
 
 # Two clean builds of the same commit give the same bytes: a second copy of
 # the project with its own cache, against the first (parameters restored).

@@ -6,10 +6,8 @@
 # resolves it with `update`, fetches and verifies it, and builds a package
 # against the kit's RPMs; tampering is refused.
 # Usage: kit_registry.sh TWOLITER SOURCE_DIR SDK_CACHE
-TWOLITER=$(realpath "$1")
-SOURCE_DIR=$(realpath "$2")
-SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
+e2e_arguments "$@"
 work=$(mktemp -d)
 registry_pid=""
 cleanup() {

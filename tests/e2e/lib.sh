@@ -1,8 +1,17 @@
-# Shared helpers of the end-to-end scripts. Source it after setting
-# TWOLITER, SOURCE_DIR and SDK_CACHE (the folder the SDK fixture filled).
+# Shared helpers of the end-to-end scripts. Source it, then call
+# `e2e_arguments "$@"`, or set TWOLITER, SOURCE_DIR and SDK_CACHE (the folder
+# the SDK fixture filled) yourself.
 set -u
 failures=0
 passes=0
+
+# The arguments every end-to-end script takes, as absolute paths:
+# TWOLITER SOURCE_DIR SDK_CACHE.
+e2e_arguments() {
+    TWOLITER=$(realpath "$1")
+    SOURCE_DIR=$(realpath "$2")
+    SDK_CACHE=$(realpath "$3")
+}
 
 pass() { passes=$((passes + 1)); }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }

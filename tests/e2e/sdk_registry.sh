@@ -3,10 +3,8 @@
 # docker-registry, started here), pulled by tag into a fresh project, then
 # pulled again by the digest Twoliter.lock pinned, and used for a build.
 # Usage: sdk_registry.sh TWOLITER SOURCE_DIR SDK_CACHE
-TWOLITER=$(realpath "$1")
-SOURCE_DIR=$(realpath "$2")
-SDK_CACHE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
+e2e_arguments "$@"
 work=$(mktemp -d)
 registry_pid=""
 trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "build/planner.h"
 #include "repo/rpm_repository.h"
@@ -52,7 +53,16 @@ struct KitFixture {
             runOrFail("createrepo_c " + kitRepo);
         }
     }
+    // A planner of the project as it is on disk now, with the sample SDK;
+    // not loaded yet.
+    Planner& newPlanner() {
+        project = loadProject(dir.path());
+        PlannerOptions options;
+        options.sdkPath = testing::sampleSdk();
+        return planner_.emplace(project, options);
+    }
     Project project;
+    std::optional<Planner> planner_;
 };
 
 }  // namespace
@@ -64,10 +74,7 @@ TEST_CASE_METHOD(KitFixture, "kit packages come from repodata, and local package
     writeTreeFile(dir.path(), "variants/metal-dev/Cargo.toml",
                   "[package]\nname = \"metal-dev\"\nversion = \"0.1.0\"\n"
                   "[package.metadata.build-variant]\nincluded-packages = [\"tool\", \"extra\"]\n");
-    project = loadProject(dir.path());
-    PlannerOptions options;
-    options.sdkPath = testing::sampleSdk();
-    Planner planner(project, options);
+    Planner& planner = newPlanner();
     planner.load();
     BuildPlan plan = planner.planVariant("metal-dev");
     bool sawExtra = false;
@@ -87,10 +94,7 @@ TEST_CASE_METHOD(KitFixture, "kit packages come from repodata, and local package
 }
 
 TEST_CASE_METHOD(KitFixture, "a kit that is neither fetched nor given as source is a clear error") {
-    project = loadProject(dir.path());
-    PlannerOptions options;
-    options.sdkPath = testing::sampleSdk();
-    Planner planner(project, options);
+    Planner& planner = newPlanner();
     CHECK_THROWS_WITH(planner.load(),
                       Catch::Contains("kit 'extra-kit' is not available for x86_64"));
 }
@@ -119,10 +123,7 @@ TEST_CASE_METHOD(KitFixture,
     writeTreeFile(dir.path(), "packages/tool/tool.spec",
                   "Name: %{_cross_os}tool\nVersion: 2.0\nRelease: 1\nSummary: s\nLicense: MIT\n"
                   "BuildRequires: %{_cross_os}extra\n%description\nd\n%files\n");
-    project = loadProject(dir.path());
-    PlannerOptions options;
-    options.sdkPath = testing::sampleSdk();
-    Planner planner(project, options);
+    Planner& planner = newPlanner();
     planner.load();
     const Project& loaded = planner.project();
     size_t tool = 0;

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "support/temp_tree.h"
@@ -41,6 +43,33 @@ inline std::string singleQuoted(const std::string& text) {
     return quoted + "'";
 }
 
+// A new empty file under $TMPDIR (or /tmp), removed on destruction, also
+// when a REQUIRE stops the test.
+class ScratchFile {
+  public:
+    ScratchFile() {
+        const char* tmp = std::getenv("TMPDIR");
+        path_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/twoliter-test-run-XXXXXX";
+        int fd = ::mkstemp(path_.data());
+        REQUIRE(fd >= 0);
+        ::close(fd);
+    }
+    ~ScratchFile() {
+        std::error_code ignored;
+        std::filesystem::remove(path_, ignored);
+    }
+    ScratchFile(const ScratchFile&) = delete;
+    ScratchFile& operator=(const ScratchFile&) = delete;
+    const std::string& path() const { return path_; }
+    std::string content() const {
+        std::ifstream file(path_, std::ios::binary);
+        return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    }
+
+  private:
+    std::string path_;
+};
+
 }  // namespace detail
 
 // Runs a shell command with its output discarded; returns its exit code
@@ -50,22 +79,30 @@ inline int runQuietly(const std::string& command) {
     return detail::shellStatus(command, "/dev/null");
 }
 
+// Runs a shell command; returns its exit code (as runQuietly's) and what it
+// printed, standard output and standard error together.
+inline std::pair<int, std::string> runCapturing(const std::string& command) {
+    detail::ScratchFile output;
+    int code = detail::shellStatus(command, output.path());
+    return {code, output.content()};
+}
+
 // Runs a shell command; the test stops (REQUIRE) unless it exits with 0,
 // and the failure shows the command and its output. The output goes through
 // a file under $TMPDIR (or /tmp) that is removed afterwards.
 inline void runOrFail(const std::string& command) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string logName = std::string(tmp && *tmp ? tmp : "/tmp") + "/twoliter-test-run-XXXXXX";
-    int fd = ::mkstemp(logName.data());
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    int code = detail::shellStatus(command, logName);
-    std::ifstream log(logName);
-    std::string output{std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
-    std::filesystem::remove(logName);
+    auto [code, output] = runCapturing(command);
     INFO(command);
     INFO(output);
     REQUIRE(code == 0);
+}
+
+// The standard output of a shell command that must succeed, as runOrFail
+// runs it; its standard error is shown only when it fails.
+inline std::string outputOrFail(const std::string& command) {
+    detail::ScratchFile output;
+    runOrFail("(" + command + "\n) >" + output.path());
+    return output.content();
 }
 
 // An OpenPGP key as armored files: the secret key (with its public part)

@@ -20,7 +20,7 @@
 #include "util/strings.h"
 
 using namespace twoliter;
-using twoliter::testing::runOrFail;
+using twoliter::testing::outputOrFail;
 using twoliter::testing::TempDir;
 
 namespace fs = std::filesystem;
@@ -85,12 +85,6 @@ std::string sparseDigest(const std::string& path) {
         at = end;
     }
     return digest;
-}
-
-// stdout and stderr of a command that must succeed.
-std::string output(const std::string& command, const std::string& dir) {
-    runOrFail(command + " > " + dir + "/output 2>&1");
-    return readFile(dir + "/output");
 }
 
 struct AssemblyFixture {
@@ -160,14 +154,14 @@ TEST_CASE_METHOD(AssemblyFixture, "a disk holds its GPT and each partition image
         CHECK(read.partitions[i].unique == expected.partitions[i].unique);
         CHECK(read.partitions[i].firstLba == plan.os.partitions[i].startMib * 2048);
     }
-    std::string listing = output("sgdisk -p " + disk, dir.path());
+    std::string listing = outputOrFail("sgdisk -p " + disk);
     CHECK_THAT(listing, Catch::Contains("Disk identifier (GUID): " + [](std::string g) {
                    for (auto& c : g)
                        c = static_cast<char>(std::toupper(c));
                    return g;
                }(formatGuid(expected.diskGuid))));
     CHECK_THAT(listing, Catch::Contains("BOTTLEROCKET-ROOT-A"));
-    CHECK_THAT(output("sgdisk -v " + disk, dir.path()), Catch::Contains("No problems found"));
+    CHECK_THAT(outputOrFail("sgdisk -v " + disk), Catch::Contains("No problems found"));
 
     for (const auto& [name, image] : images)
         checkPartitionBytes(disk, plan.os.partition(name), image, dir.path());
@@ -190,7 +184,7 @@ TEST_CASE_METHOD(AssemblyFixture, "a disk stays sparse and reproducible", "[imag
     INFO("allocated " << allocated << " of " << assembled.diskBytes);
     CHECK(allocated >= expectedCopy);
     CHECK(allocated <= expectedCopy + 2 * kMib);
-    std::string du = output("du --block-size=1 " + disk, dir.path());
+    std::string du = outputOrFail("du --block-size=1 " + disk);
     CHECK(std::stoull(du) == allocated);
 
     std::string again = dir.path() + "/again.img";
@@ -208,7 +202,7 @@ TEST_CASE_METHOD(AssemblyFixture, "the split data disk holds DATA-B", "[image-as
         sparseFile(dir.path() + "/data-fs.img", 16 * kMib, {{1024, randomBytes(4096, 5)}});
     assembleDisk(*plan.data, kSeed, {{"DATA-B", image}}, data);
     CHECK(fs::file_size(data) == 1024 * kMib);
-    CHECK_THAT(output("sgdisk -v " + data, dir.path()), Catch::Contains("No problems found"));
+    CHECK_THAT(outputOrFail("sgdisk -v " + data), Catch::Contains("No problems found"));
     checkPartitionBytes(data, plan.data->partition("DATA-B"), image, dir.path());
 }
 

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -8,22 +7,13 @@
 #include "image/compress.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 
 using namespace twoliter;
+using twoliter::testing::runCapturing;
 
 namespace {
-
-std::pair<int, std::string> run(const std::string& command) {
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 // Image-like content of `bytes` bytes: compressible text, random runs and a
 // hole, the same every time.
@@ -62,7 +52,7 @@ TEST_CASE("zstd output decompresses with the CLI and does not depend on workers"
     compressZstd(input, dir.path() + "/four.zst", {3, 4});
     CHECK(entriesIn(dir.path()) == 5);  // no temporaries left
 
-    auto [status, output] = run("zstd -q -d -c " + dir.path() + "/a.zst | cmp - " + input);
+    auto [status, output] = runCapturing("zstd -q -d -c " + dir.path() + "/a.zst | cmp - " + input);
     INFO(output);
     CHECK(status == 0);
     CHECK(readFile(dir.path() + "/a.zst") == readFile(dir.path() + "/b.zst"));
@@ -70,10 +60,11 @@ TEST_CASE("zstd output decompresses with the CLI and does not depend on workers"
     CHECK(readFile(dir.path() + "/a.zst") == readFile(dir.path() + "/four.zst"));
     CHECK(std::filesystem::file_size(dir.path() + "/a.zst") < (10 << 20));
     // The same frame as the CLI writes for the same level.
-    CHECK(run("zstd -q -3 -T2 -c " + input + " | cmp - " + dir.path() + "/a.zst").first == 0);
+    CHECK(runCapturing("zstd -q -3 -T2 -c " + input + " | cmp - " + dir.path() + "/a.zst").first ==
+          0);
     // The content size is in the frame header.
-    CHECK(run("zstd -l -v " + dir.path() + "/a.zst").second.find("Decompressed Size: 24.0 MiB") !=
-          std::string::npos);
+    CHECK(runCapturing("zstd -l -v " + dir.path() + "/a.zst")
+              .second.find("Decompressed Size: 24.0 MiB") != std::string::npos);
 }
 
 TEST_CASE("lz4 output is what lz4 -9 writes and round-trips", "[image]") {
@@ -84,9 +75,9 @@ TEST_CASE("lz4 output is what lz4 -9 writes and round-trips", "[image]") {
             const std::string output = input + ".lz4";
             writeInput(input, bytes);
             compressLz4(input, output);
-            CHECK(run("lz4 -q -t " + output).first == 0);
-            CHECK(run("lz4 -q -d -c " + output + " | cmp - " + input).first == 0);
-            CHECK(run("lz4 -q -9 -c " + input + " | cmp - " + output).first == 0);
+            CHECK(runCapturing("lz4 -q -t " + output).first == 0);
+            CHECK(runCapturing("lz4 -q -d -c " + output + " | cmp - " + input).first == 0);
+            CHECK(runCapturing("lz4 -q -9 -c " + input + " | cmp - " + output).first == 0);
             compressLz4(input, output + ".again");
             CHECK(readFile(output) == readFile(output + ".again"));
         }

@@ -9,24 +9,14 @@
 #include "image/gpt.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 #include "util/strings.h"
 
 using namespace twoliter;
+using twoliter::testing::runCapturing;
 
 namespace {
-
-// stdout and stderr of a shell command, and its exit status.
-std::pair<int, std::string> run(const std::string& command) {
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 std::string field(const std::string& text, const std::string& pattern) {
     std::smatch match;
@@ -44,14 +34,14 @@ ImagePlan plan(int osGib, PartitionPlan partitionPlan, bool inPlaceUpdates) {
 
 // What `sgdisk -i N` says about each partition matches the table.
 void checkWithSgdisk(const std::string& image, const GptTable& table) {
-    auto [status, listing] = run("sgdisk -p " + image);
+    auto [status, listing] = runCapturing("sgdisk -p " + image);
     REQUIRE(status == 0);
     CHECK(lowercase(field(listing, "Disk identifier \\(GUID\\): (\\S+)")) ==
           formatGuid(table.diskGuid));
     CHECK(field(listing, "(\\d+) sectors,") == std::to_string(table.diskSectors));
     for (size_t i = 0; i < table.partitions.size(); ++i) {
         const GptPartition& expected = table.partitions[i];
-        auto [infoStatus, info] = run("sgdisk -i " + std::to_string(i + 1) + " " + image);
+        auto [infoStatus, info] = runCapturing("sgdisk -i " + std::to_string(i + 1) + " " + image);
         REQUIRE(infoStatus == 0);
         INFO(info);
         CHECK(field(info, "Partition name: '([^']*)'") == expected.label);
@@ -65,9 +55,9 @@ void checkWithSgdisk(const std::string& image, const GptTable& table) {
                       static_cast<unsigned long long>(expected.attributes));
         CHECK(field(info, "Attribute flags: (\\S+)") == flags);
     }
-    CHECK(run("sgdisk -i " + std::to_string(table.partitions.size() + 1) + " " + image)
+    CHECK(runCapturing("sgdisk -i " + std::to_string(table.partitions.size() + 1) + " " + image)
               .second.find("does not exist") != std::string::npos);
-    auto [verifyStatus, verify] = run("sgdisk -v " + image);
+    auto [verifyStatus, verify] = runCapturing("sgdisk -v " + image);
     CHECK(verifyStatus == 0);
     CHECK(verify.find("No problems found") != std::string::npos);
 }
@@ -135,8 +125,8 @@ void checkDisk(const DiskPlan& disk, const std::string& folder, bool compareByte
         return;
 
     std::string theirs = folder + "/" + disk.name + "-sgdisk.img";
-    REQUIRE(run("truncate -s " + std::to_string(disk.sizeMib) + "M " + theirs).first == 0);
-    auto [status, output] = run(sgdiskCommand(disk, table, theirs));
+    REQUIRE(runCapturing("truncate -s " + std::to_string(disk.sizeMib) + "M " + theirs).first == 0);
+    auto [status, output] = runCapturing(sgdiskCommand(disk, table, theirs));
     INFO(output);
     REQUIRE(status == 0);
     CHECK(firstDifference(gptSectors(ours, table.diskSectors),
@@ -215,5 +205,5 @@ TEST_CASE("a damaged or mismatched GPT is an error naming the image", "[image]")
     }
     CHECK(testing::errorText([&] { readGpt(image); }) ==
           image + ": the primary GPT header (LBA 1): the partition entries fail their CRC32");
-    CHECK(run("sgdisk -v " + image).second.find("No problems found") == std::string::npos);
+    CHECK(runCapturing("sgdisk -v " + image).second.find("No problems found") == std::string::npos);
 }

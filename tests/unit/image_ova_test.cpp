@@ -15,6 +15,7 @@
 #include "util/strings.h"
 
 using namespace twoliter;
+using twoliter::testing::outputOrFail;
 using twoliter::testing::runOrFail;
 using twoliter::testing::TempDir;
 using twoliter::testing::writeTreeFile;
@@ -29,12 +30,6 @@ const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 
 std::string sampleTemplatePath() {
     return testing::sourceDir() + "/variants/vmware-k8s-1.31/template.ovf";
-}
-
-// stdout of a shell command that must succeed.
-std::string output(const std::string& command, const std::string& dir) {
-    runOrFail(command + " > " + dir + "/stdout");
-    return readFile(dir + "/stdout");
 }
 
 // Real DER certificates made by openssl, and their hex as upstream's
@@ -52,7 +47,7 @@ struct Certificates {
         }
         der = {readFile(dir + "/PK.cer"), readFile(dir + "/KEK.cer"), readFile(dir + "/db.cer")};
         auto hex = [&](const std::string& name) {
-            return output("od -An -tx1 -v " + dir + "/" + name + ".cer | tr -d ' \\n'", dir);
+            return outputOrFail("od -An -tx1 -v " + dir + "/" + name + ".cer | tr -d ' \\n'");
         };
         pkHex = hex("PK");
         kekHex = hex("KEK");
@@ -117,14 +112,13 @@ TEST_CASE("the sample's vmware template renders with Secure Boot certificates", 
     CHECK_THAT(ovf, Catch::Contains("dbDefault.value0\" vmw:value=\"" + certificates.dbHex + "\""));
     CHECK_THAT(ovf, Catch::Contains("dbxDefault.value0\" vmw:value=\"" + kEmptySha256 + "\""));
     // Byte for byte what upstream's generate_ova makes with sed.
-    CHECK(ovf == output("sed -e 's/{{OS_DISK}}/" + kPrefix + ".vmdk/g' -e 's/{{DATA_DISK}}/" +
-                            kPrefix + "-data.vmdk/g' -e 's/{{OS_DISK_BYTES}}/2147483648/g'" +
-                            " -e 's/{{DATA_DISK_BYTES}}/21474836480/g' " + sampleTemplatePath() +
-                            " | sed -e 's/{{PK_CERT_DER_HEX}}/" + certificates.pkHex +
-                            "/g' -e 's/{{KEK_CERT_DER_HEX}}/" + certificates.kekHex +
-                            "/g' -e 's/{{DB_CERT_DER_HEX}}/" + certificates.dbHex +
-                            "/g' -e 's/{{DBX_EMPTY_HASH_HEX}}/" + kEmptySha256 + "/g'",
-                        dir.path()));
+    CHECK(ovf == outputOrFail("sed -e 's/{{OS_DISK}}/" + kPrefix + ".vmdk/g' -e 's/{{DATA_DISK}}/" +
+                              kPrefix + "-data.vmdk/g' -e 's/{{OS_DISK_BYTES}}/2147483648/g'" +
+                              " -e 's/{{DATA_DISK_BYTES}}/21474836480/g' " + sampleTemplatePath() +
+                              " | sed -e 's/{{PK_CERT_DER_HEX}}/" + certificates.pkHex +
+                              "/g' -e 's/{{KEK_CERT_DER_HEX}}/" + certificates.kekHex +
+                              "/g' -e 's/{{DB_CERT_DER_HEX}}/" + certificates.dbHex +
+                              "/g' -e 's/{{DBX_EMPTY_HASH_HEX}}/" + kEmptySha256 + "/g'"));
     writeTreeFile(dir.path(), "rendered.ovf", ovf);
     runOrFail("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' " +
               dir.path() + "/rendered.ovf");
@@ -181,22 +175,22 @@ TEST_CASE("an OVA holds the OVF, the manifest and the disks, in that order", "[i
     std::string ova = d + "/" + kPrefix + ".ova";
     writeOva(kPrefix, ovf, vmdks, ova, kEpoch);
 
-    CHECK(output("tar -tf " + ova, d) ==
+    CHECK(outputOrFail("tar -tf " + ova) ==
           kPrefix + ".ovf\n" + kPrefix + ".mf\n" + kPrefix + ".vmdk\n" + kPrefix + "-data.vmdk\n");
     CHECK_THAT(
-        output("TZ=UTC tar --numeric-owner -tvf " + ova, d),
+        outputOrFail("TZ=UTC tar --numeric-owner -tvf " + ova),
         Catch::Contains("-rw-r--r-- 0/0              12 2023-11-14 22:13 " + kPrefix + ".ovf"));
     // Each manifest line is the checksum sha256sum gives the member.
-    std::string manifest = output("tar -xOf " + ova + " " + kPrefix + ".mf", d);
+    std::string manifest = outputOrFail("tar -xOf " + ova + " " + kPrefix + ".mf");
     std::vector<std::string> lines = splitString(manifest, '\n');
     REQUIRE(lines.size() == 4);  // three lines and the final newline
     const std::vector<std::string> order = {kPrefix + ".vmdk", kPrefix + "-data.vmdk",
                                             kPrefix + ".ovf"};
     for (size_t i = 0; i < order.size(); ++i) {
-        std::string sum = output("tar -xOf " + ova + " " + order[i] + " | sha256sum", d);
+        std::string sum = outputOrFail("tar -xOf " + ova + " " + order[i] + " | sha256sum");
         CHECK(lines[i] == "SHA256(" + order[i] + ")= " + sum.substr(0, 64));
     }
-    CHECK(output("tar -xOf " + ova + " " + kPrefix + ".ovf", d) == ovf);
+    CHECK(outputOrFail("tar -xOf " + ova + " " + kPrefix + ".ovf") == ovf);
 
     std::string again = d + "/again.ova";
     writeOva(kPrefix, ovf, vmdks, again, kEpoch);

@@ -20,6 +20,7 @@
 #include "util/strings.h"
 
 using namespace twoliter;
+using twoliter::testing::outputOrFail;
 using twoliter::testing::runOrFail;
 using twoliter::testing::TempDir;
 using twoliter::testing::writeTreeFile;
@@ -157,12 +158,6 @@ RootfsRequest request(const std::string& outputDir) {
     return request;
 }
 
-// stdout of a shell command that must succeed.
-std::string output(const std::string& command, const std::string& dir) {
-    runOrFail(command + " > " + dir + "/stdout");
-    return readFile(dir + "/stdout");
-}
-
 // Everything about a tree that a file system made from it would hold.
 std::map<std::string, std::string> describeTree(const std::string& dir) {
     std::map<std::string, std::string> entries;
@@ -237,7 +232,7 @@ TEST_CASE("the inventory has rpm's fields in upstream's order and jq's layout", 
     InstalledRootfs installed = installRootfs(sandbox, request(dir.path() + "/out"));
     writeTreeFile(dir.path(), "inventory.json", installed.inventoryJson);
     // jq reprints it byte for byte: upstream's formatting.
-    CHECK(output("jq . " + dir.path() + "/inventory.json", dir.path()) == installed.inventoryJson);
+    CHECK(outputOrFail("jq . " + dir.path() + "/inventory.json") == installed.inventoryJson);
 
     JsonValue inventory = parseJson(installed.inventoryJson, "inventory");
     REQUIRE(inventory.members().size() == 1);
@@ -265,7 +260,7 @@ TEST_CASE("the inventory has rpm's fields in upstream's order and jq's layout", 
         const JsonValue& package = content[i];
         std::string rpm = testRpms().image[i];
         std::vector<std::string> fields =
-            splitString(output("rpm -qp --queryformat '" + query + "' " + rpm, dir.path()), '|');
+            splitString(outputOrFail("rpm -qp --queryformat '" + query + "' " + rpm), '|');
         REQUIRE(fields.size() == 8);
         INFO(rpm);
         CHECK(package.find("Name")->text() == fields[0]);

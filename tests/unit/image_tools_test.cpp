@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 
 #include "image/gpt.h"
@@ -18,10 +17,13 @@
 #include "image/image_tools.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 
 using namespace twoliter;
 using twoliter::testing::errorText;
+using twoliter::testing::outputOrFail;
+using twoliter::testing::runCapturing;
 using twoliter::testing::TempDir;
 using twoliter::testing::writeTreeFile;
 
@@ -30,25 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t kEpoch = 1577836800;  // 2020-01-01T00:00:00Z
-
-// Runs a shell command on the host; stderr goes with stdout unless quiet.
-std::pair<int, std::string> run(const std::string& command, bool quiet = false) {
-    FILE* pipe = ::popen((command + (quiet ? " 2>/dev/null" : " 2>&1")).c_str(), "r");
-    REQUIRE(pipe);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-std::string output(const std::string& command, bool quiet = false) {
-    auto [status, text] = run(command, quiet);
-    INFO(command << "\n" << text);
-    REQUIRE(status == 0);
-    return text;
-}
 
 void setMtime(const std::string& path, int64_t seconds) {
     struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
@@ -78,7 +61,7 @@ struct Tools {
 
 // debugfs's answer to request about the ext4 image (without its banner).
 std::string debugfs(const std::string& image, const std::string& request) {
-    return output("debugfs -R '" + request + "' " + image, true);
+    return outputOrFail("debugfs -R '" + request + "' " + image);
 }
 
 bool sameFile(const std::string& a, const std::string& b) {
@@ -140,13 +123,13 @@ TEST_CASE("ext4: reproducible, shrunk, owned by root, times from the epoch", "[i
           std::string::npos);
     CHECK(debugfs(image, "ea_get /usr/bin/apiserver security.selinux")
               .find("system_u:object_r:api_exec_t:s0") != std::string::npos);
-    std::string super = output("dumpe2fs -h " + image);
+    std::string super = outputOrFail("dumpe2fs -h " + image);
     CHECK(super.find("Filesystem volume name:   BOTTLEROCKET-RO") != std::string::npos);
     CHECK(super.find("Filesystem UUID:          2b7d2a2c-0000-4000-8000-000000000001") !=
           std::string::npos);
     CHECK(super.find("has_journal") == std::string::npos);
     CHECK(super.find("RAID stride:              1024") != std::string::npos);
-    CHECK(run("e2fsck -fn " + image).first == 0);
+    CHECK(runCapturing("e2fsck -fn " + image).first == 0);
 }
 
 TEST_CASE("ext4: PRIVATE and DATA options, journal kept at full size", "[image-tools]") {
@@ -163,7 +146,7 @@ TEST_CASE("ext4: PRIVATE and DATA options, journal kept at full size", "[image-t
           16u << 20);
     makeExt4(t.tools, t.path("private"), t.path("private2.ext4"), 16 << 20, options, kEpoch);
     CHECK(sameFile(t.path("private.ext4"), t.path("private2.ext4")));
-    std::string super = output("dumpe2fs -h " + t.path("private.ext4"));
+    std::string super = outputOrFail("dumpe2fs -h " + t.path("private.ext4"));
     CHECK(super.find("has_journal") != std::string::npos);
     CHECK(super.find("Inode size:	          256") != std::string::npos);
     CHECK(super.find("Inode count:              4096") != std::string::npos);
@@ -215,16 +198,16 @@ TEST_CASE("erofs: reproducible, all root, stamped with the epoch", "[image-tools
     requireNoScratch(t.dir.path());
 
     std::string image = t.path("root1.erofs");
-    std::string super = output("dump.erofs -s " + image);
+    std::string super = outputOrFail("dump.erofs -s " + image);
     CHECK(super.find("Filesystem UUID:                              "
                      "2b7d2a2c-0000-4000-8000-000000000004") != std::string::npos);
     CHECK(super.find("big_pcluster") != std::string::npos);  // -C262144
-    std::string hosts = output("dump.erofs --path=/etc/hosts " + image);
+    std::string hosts = outputOrFail("dump.erofs --path=/etc/hosts " + image);
     CHECK(hosts.find("Uid: 0   Gid: 0  Access: 0600/rw-------") != std::string::npos);
-    std::string text = output("dump.erofs --path=/usr/share/a/b/c.txt " + image);
+    std::string text = outputOrFail("dump.erofs --path=/usr/share/a/b/c.txt " + image);
     CHECK(text.find("Layout: 3   Compression ratio: 20.48%") != std::string::npos);
     CHECK(hosts.find("Timestamp: 2020-01-01 00:00:00") != std::string::npos);
-    output("fsck.erofs --extract=" + t.path("x") + " " + image);
+    outputOrFail("fsck.erofs --extract=" + t.path("x") + " " + image);
     CHECK(readFile(t.path("x/usr/share/a/b/c.txt")) == std::string(20000, 'c'));
     CHECK(readFile(t.path("x/etc/hosts")) == "127.0.0.1 localhost\n");
     CHECK(fs::read_symlink(t.path("x/etc/api")) == "../usr/bin/apiserver");
@@ -254,15 +237,16 @@ TEST_CASE("vfat: reproducible EFI partition, files stamped with the epoch", "[im
     requireNoScratch(t.dir.path());
 
     std::string image = t.path("efi1.vfat");
-    std::string listing = output("TZ=UTC MTOOLS_SKIP_CHECK=1 mdir -i " + image + " ::/EFI/BOOT");
+    std::string listing =
+        outputOrFail("TZ=UTC MTOOLS_SKIP_CHECK=1 mdir -i " + image + " ::/EFI/BOOT");
     CHECK(listing.find("Volume Serial Number is 2B7D-2A2C") != std::string::npos);
     CHECK(listing.find("BOOTX64  EFI         7 2020-01-01   0:00") != std::string::npos);
     CHECK(listing.find("grub     cfg        14 2020-01-01   0:00") != std::string::npos);
-    CHECK(output("TZ=UTC MTOOLS_SKIP_CHECK=1 mdir -i " + image + " ::/EFI")
+    CHECK(outputOrFail("TZ=UTC MTOOLS_SKIP_CHECK=1 mdir -i " + image + " ::/EFI")
               .find("BOOT         <DIR>     2020-01-01   0:00") != std::string::npos);
-    CHECK(output("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/BOOT/grub.cfg") ==
+    CHECK(outputOrFail("MTOOLS_SKIP_CHECK=1 mtype -i " + image + " ::/EFI/BOOT/grub.cfg") ==
           "set timeout=0\n");
-    CHECK(output("MTOOLS_SKIP_CHECK=1 mlabel -s -i " + image + " ::") ==
+    CHECK(outputOrFail("MTOOLS_SKIP_CHECK=1 mlabel -s -i " + image + " ::") ==
           " Volume label is EFI        \n");
 
     CHECK(errorText([&] {
@@ -333,7 +317,7 @@ TEST_CASE("BIOS boot: boot.img in the MBR, core.img in the BIOS boot partition",
 
     // core.img as grub-mkimage makes it, its block list naming the sectors
     // after the first (LBA 2049 on), loaded at segment 0x820.
-    output(
+    outputOrFail(
         "grub-mkimage -O i386-pc -p '(hd0,gpt3)/grub' -o " + t.path("core.img") +
         " biosdisk "
         "part_gpt ext2 fat normal configfile search echo test sleep linux serial terminal reboot "
@@ -385,8 +369,9 @@ TEST_CASE("qcow2 and vmdk: reproducible, checked, same content as the raw image"
         convertImage(t.tools, raw, two, format);
         CHECK(sameFile(one, two));
         checkImage(t.tools, one, format);
-        CHECK(output("qemu-img compare -f raw -F " + std::string(name) + " " + raw + " " + one)
-                  .find("Images are identical.") != std::string::npos);
+        CHECK(
+            outputOrFail("qemu-img compare -f raw -F " + std::string(name) + " " + raw + " " + one)
+                .find("Images are identical.") != std::string::npos);
     }
     std::string vmdk = readFile(t.path("one/os.vmdk"));
     CHECK(vmdk.find("createType=\"streamOptimized\"") != std::string::npos);
@@ -469,7 +454,7 @@ TEST_CASE("image tools figures: ext4 of a 100 MB tree, vmdk of a 2 GiB image",
         ImageFile file = ImageFile::openForWriting(raw);
         file.resize(2ull << 30);
     }
-    output("dd if=" + t.path("root.ext4") + " of=" + raw + " bs=1M seek=10 conv=notrunc");
+    outputOrFail("dd if=" + t.path("root.ext4") + " of=" + raw + " bs=1M seek=10 conv=notrunc");
     double vmdk = time([&] { convertImage(t.tools, raw, t.path("disk.vmdk"), ImageFormat::Vmdk); });
     double qcow2 =
         time([&] { convertImage(t.tools, raw, t.path("disk.qcow2"), ImageFormat::Qcow2); });

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -9,22 +8,13 @@
 #include "image/verity.h"
 #include "support/error_text.h"
 #include "support/temp_tree.h"
+#include "support/test_packages.h"
 #include "util/files.h"
 
 using namespace twoliter;
+using twoliter::testing::runCapturing;
 
 namespace {
-
-std::pair<int, std::string> run(const std::string& command) {
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        output.append(buffer, n);
-    int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 // A data file of `blocks` 4096-byte blocks: random bytes in the blocks
 // listed in `filled` (all when empty), a hole elsewhere.
@@ -69,10 +59,10 @@ std::string veritysetupFormat(const std::string& data, const std::string& hash,
     std::filesystem::remove(hash);
     std::ofstream(hash).close();
     std::filesystem::resize_file(hash, hashFileSize);
-    auto [status, output] =
-        run("veritysetup format --format 1 --hash sha256 --data-block-size 4096 "
-            "--hash-block-size 4096 --salt " +
-            kSaltHex + " --uuid " + kUuid + " " + data + " " + hash);
+    auto [status, output] = runCapturing(
+        "veritysetup format --format 1 --hash sha256 --data-block-size 4096 "
+        "--hash-block-size 4096 --salt " +
+        kSaltHex + " --uuid " + kUuid + " " + data + " " + hash);
     INFO(output);
     REQUIRE(status == 0);
     std::smatch match;
@@ -92,7 +82,7 @@ void checkAgainstVeritysetup(uint64_t blocks, const std::vector<uint64_t>& fille
     CHECK(tree.salt == kSaltHex);
     CHECK(std::filesystem::file_size(hash) == hashFileSize);
 
-    CHECK(run("veritysetup verify " + data + " " + hash + " " + tree.rootHash).first == 0);
+    CHECK(runCapturing("veritysetup verify " + data + " " + hash + " " + tree.rootHash).first == 0);
     std::string theirRoot;
     std::string theirs =
         veritysetupFormat(data, dir.path() + "/theirs.verity", hashFileSize, &theirRoot);
@@ -100,7 +90,8 @@ void checkAgainstVeritysetup(uint64_t blocks, const std::vector<uint64_t>& fille
     CHECK((readFile(hash) == theirs));
 
     flipByte(data, corruptBlock * kVerityBlockSize + 100);
-    auto [status, output] = run("veritysetup verify " + data + " " + hash + " " + tree.rootHash);
+    auto [status, output] =
+        runCapturing("veritysetup verify " + data + " " + hash + " " + tree.rootHash);
     CHECK(status != 0);
     CHECK(output.find("Verification of") != std::string::npos);
     if (blocks > 1)  // with one block only the root hash is checked
@@ -136,7 +127,7 @@ TEST_CASE("the tree's size and the dm-verity table", "[image]") {
           "root,,,ro,0 1032 verity 1 PARTUUID=$boot_uuid/PARTNROFF=1 "
           "PARTUUID=$boot_uuid/PARTNROFF=2 4096 4096 129 1 sha256 " +
               tree.rootHash + " " + kSaltHex + " 2 restart_on_corruption ignore_zero_blocks");
-    CHECK(run("veritysetup verify " + data + " " + hash + " " + tree.rootHash).first == 0);
+    CHECK(runCapturing("veritysetup verify " + data + " " + hash + " " + tree.rootHash).first == 0);
 }
 
 TEST_CASE("verity refuses partial blocks and a hash partition that is too small", "[image]") {

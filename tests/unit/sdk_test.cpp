@@ -485,8 +485,8 @@ TEST_CASE("SDK creation with a stand-in mmdebstrap") {
     CHECK(args.find("--format=tar\n") != std::string::npos);
     CHECK(args.find("--architectures=amd64\n") != std::string::npos);
     CHECK(args.find("--include=rpm,gcc,make,libc6-dev,patch,e2fsprogs,erofs-utils,dosfstools,"
-                    "mtools,faketime,grub-efi-amd64-bin,grub-pc-bin,grub-common,qemu-utils\n") !=
-          std::string::npos);
+                    "mtools,faketime,grub-efi-amd64-bin,grub-pc-bin,grub-common,qemu-utils,"
+                    "linux-image-cloud-amd64,cpio\n") != std::string::npos);
     CHECK(args.find("--dpkgopt=path-exclude=/usr/share/doc/*\n") != std::string::npos);
     CHECK(args.find("bookworm\n") != std::string::npos);
     CHECK(args.find("\nhttp://deb.debian.org/debian\n") != std::string::npos);

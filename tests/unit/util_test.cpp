@@ -70,6 +70,19 @@ TEST_CASE("json writer escapes and nests") {
     CHECK(json.str() == R"({"name":"a\"b\n","list":["x"],"n":3,"ok":true,"empty":[]})");
 }
 
+TEST_CASE("jq's string form differs from the writer's in \\b, \\f and DEL only") {
+    std::string text = "q\"s\\\b\f\n\r\t\x01\x7f\xc3\xa9";
+    CHECK(jqString(text) == R"("q\"s\\\b\f\n\r\t\u0001\u007f)"
+                            "\xc3\xa9\"");
+    CHECK(jsonEscape(text) == R"(q\"s\\\u0008\u000c\n\r\t\u0001)"
+                              "\x7f\xc3\xa9");
+}
+
+TEST_CASE("UTC timestamps to the second") {
+    CHECK(utcTimestamp(0) == "1970-01-01T00:00:00Z");
+    CHECK(utcTimestamp(1700000000) == "2023-11-14T22:13:20Z");
+}
+
 TEST_CASE("atomic writes replace content and leave no temporary file") {
     testing::TempDir dir;
     std::string path = dir.path() + "/nested/state";
@@ -87,4 +100,21 @@ TEST_CASE("lock digests: base64 of the raw SHA-256, and back") {
     CHECK(base64 == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
     CHECK(hexFromBase64(base64) == hex);
     CHECK(hexFromBase64("not base64!") == "");
+}
+
+TEST_CASE("base64 is standard and padded; decoding refuses anything else") {
+    CHECK(base64Encode("") == "");
+    CHECK(base64Encode("f") == "Zg==");
+    CHECK(base64Encode("fo") == "Zm8=");
+    CHECK(base64Encode("foo") == "Zm9v");
+    CHECK(base64Encode("\xfb\xff") == "+/8=");
+    std::string bytes;
+    CHECK(base64Decode("Zm8=", bytes));
+    CHECK(bytes == "fo");
+    CHECK(base64Decode("+/8=", bytes));
+    CHECK(bytes == "\xfb\xff");
+    for (const char* bad : {"", "Zm8", "Zm=8", "Z===", " Zm8", "Zm8=\n", "Zm-_"}) {
+        INFO(bad);
+        CHECK_FALSE(base64Decode(bad, bytes));
+    }
 }
