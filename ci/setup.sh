@@ -12,7 +12,7 @@ apt-get install -y --no-install-recommends \
     bubblewrap mmdebstrap uidmap zstd docker-registry openssl strace \
     libgpgme-dev gnupg dnf gdisk cryptsetup-bin lz4 liblz4-dev libzstd-dev zlib1g-dev jq \
     e2fsprogs erofs-utils dosfstools mtools faketime grub-efi-amd64-bin grub-pc-bin grub-common \
-    qemu-utils qemu-system-x86 ovmf
+    qemu-utils qemu-system-x86 ovmf clang libclang-rt-14-dev
 # The TUF client test runs tuf-js on node. Debian's nodejs needs Debian's
 # npm; a nodejs that bundles npm (e.g. NodeSource's) conflicts with it. Without
 # them the test skips its client checks and says so.
