@@ -2,20 +2,11 @@
 
 #include "util/digest.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace twoliter {
 
 namespace {
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool isDashPosition(size_t i) {
     return i == 8 || i == 13 || i == 18 || i == 23;
@@ -32,8 +23,8 @@ Guid parseGuid(std::string_view text) {
             valid = text[i] == '-';
             continue;
         }
-        int high = hexValue(text[i]);
-        int low = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
+        int high = hexDigitValue(text[i]);
+        int low = i + 1 < text.size() ? hexDigitValue(text[i + 1]) : -1;
         valid = high >= 0 && low >= 0;
         if (valid)
             guid.bytes[byte++] = static_cast<uint8_t>(high << 4 | low);
@@ -65,7 +56,7 @@ std::string deriveBytes(std::string_view seed, std::string_view name, size_t siz
     std::string hex = Sha256().addField(seed).addField(name).hex();
     std::string bytes;
     for (size_t i = 0; i < size; ++i)
-        bytes += static_cast<char>(hexValue(hex[2 * i]) << 4 | hexValue(hex[2 * i + 1]));
+        bytes += static_cast<char>(hexDigitValue(hex[2 * i]) << 4 | hexDigitValue(hex[2 * i + 1]));
     return bytes;
 }
 

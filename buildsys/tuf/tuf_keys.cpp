@@ -14,6 +14,7 @@
 #include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/strings.h"
 
 namespace twoliter {
 
@@ -33,31 +34,15 @@ using BioPtr = std::unique_ptr<BIO, BioFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 std::string hexEncode(const unsigned char* bytes, size_t size) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
-    for (size_t i = 0; i < size; ++i) {
-        out += digits[bytes[i] >> 4];
-        out += digits[bytes[i] & 15];
-    }
-    return out;
+    return twoliter::hexEncode(std::string_view(reinterpret_cast<const char*>(bytes), size));
 }
 
 bool hexDecode(std::string_view text, std::vector<unsigned char>& bytes) {
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     if (text.size() % 2 != 0)
         return false;
     bytes.clear();
     for (size_t i = 0; i < text.size(); i += 2) {
-        int high = nibble(text[i]), low = nibble(text[i + 1]);
+        int high = hexDigitValue(text[i]), low = hexDigitValue(text[i + 1]);
         if (high < 0 || low < 0)
             return false;
         bytes.push_back(static_cast<unsigned char>(high * 16 + low));

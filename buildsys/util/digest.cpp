@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace twoliter {
 
@@ -153,13 +154,7 @@ std::string hexFromBase64(const std::string& base64) {
     std::string bytes;
     if (base64.empty() || base64.size() % 4 != 0 || !decodeBase64Block(base64, bytes))
         return "";
-    static const char* digits = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char byte : bytes) {
-        hex += digits[byte >> 4];
-        hex += digits[byte & 15];
-    }
-    return hex;
+    return hexEncode(bytes);
 }
 
 }  // namespace twoliter
