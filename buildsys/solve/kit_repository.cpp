@@ -162,7 +162,10 @@ bool loadSolvCache(Repo* repo, const std::string& path, std::vector<Id>& fileDep
     std::string_view payload = checkedPayload(mapped.view(), solvCacheMagic());
     if (payload.empty())
         return false;
-    FILE* file = fmemopen(mapped.data() + (payload.data() - mapped.data()), payload.size(), "r");
+    // The payload's bytes, through the writable pointer fmemopen takes (it
+    // does not write in mode "r"; the mapping is private anyway).
+    char* bytes = mapped.data() + (payload.data() - mapped.data());
+    FILE* file = fmemopen(bytes, payload.size(), "r");
     if (!file)
         return false;
     __fsetlocking(file, FSETLOCKING_BYCALLER);  // libsolv reads it byte by byte

@@ -12,7 +12,7 @@
 #   --runs N      timed runs per measurement (default 5; runs that parse the
 #                 XML of more than 10,000 packages default to 3)
 #   --seed S      seed of the repository and of the project (default 1)
-#   --work DIR    keep the generated repository in DIR/repo-<packages>-<seed>
+#   --work DIR    keep the generated repository in DIR/repo-<packages>-<seed>-<generator>
 #                 and reuse it in later runs (default: generated in the scratch folder)
 #   --smoke       a 300-package repository and a variant of 5, one run each;
 #                 fails when a command fails, the resolutions disagree or a
@@ -165,7 +165,9 @@ figure host.loadavg_1min "$(cut -d ' ' -f 1 /proc/loadavg)" load
 # --- the repository --------------------------------------------------------------
 if [ -n "$WORK_ARG" ]; then
     mkdir -p "$WORK_ARG" || exit 2
-    REPO="$(cd "$WORK_ARG" && pwd)/repo-$PACKAGES-$SEED"
+    # Named after the generator's code too: a changed generator makes a new one.
+    generator_id=$(cat "$HERE/generate_repodata.py" "$HERE/repodata_writer.py" | sha256sum | cut -c 1-8)
+    REPO="$(cd "$WORK_ARG" && pwd)/repo-$PACKAGES-$SEED-$generator_id"
 else
     REPO="$WORK/repo-$PACKAGES-$SEED"
 fi
