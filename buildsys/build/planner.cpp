@@ -294,6 +294,7 @@ void Planner::loadBuildRoots() {
         pool.addField(input);
     std::string key = SpecCache::keyFor(contextDigest_, pool.hex());
     bool cached = loadCachedBuildRoots(key);
+    buildRootsReused_ = cached;
     if (!cached)
         packages_.assign(specs_.size(), {});
     for (size_t i = 0; i < specs_.size() && !cached; ++i) {

@@ -69,6 +69,9 @@ class Planner {
     const std::vector<std::string>& warnings() const { return warnings_; }
     const std::string& osPrefix() const { return osPrefix_; }
     size_t specCacheHits() const { return cacheHits_; }
+    // Whether load() took every build root from the cache (the pool's inputs
+    // unchanged since a previous load) instead of solving each.
+    bool buildRootsReused() const { return buildRootsReused_; }
     // Digest of the macro context the specs were parsed in.
     const std::string& macroContextDigest() const { return contextDigest_; }
 
@@ -108,6 +111,7 @@ class Planner {
     std::vector<EdgeDisagreement> disagreements_;
     std::vector<std::string> warnings_;
     size_t cacheHits_ = 0;
+    bool buildRootsReused_ = false;
 };
 
 }  // namespace twoliter

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <unordered_set>
 
 #include "project/manifest_cache.h"
 #include "project/manifest_reader.h"
@@ -19,14 +20,6 @@ const PackageManifest* Project::findPackage(const std::string& name) const {
             fs::path(package.directory).filename() == name) {
             return &package;
         }
-    }
-    return nullptr;
-}
-
-const PackageManifest* Project::findPackageByDirectory(const std::string& directory) const {
-    for (const auto& package : packages) {
-        if (package.directory == directory)
-            return &package;
     }
     return nullptr;
 }
@@ -127,15 +120,28 @@ void checkPackages(const Project& project) {
     }
 }
 
-void checkDependencies(const Project& project, const std::vector<PathDependency>& dependencies,
-                       bool kitsAllowed) {
+// The directories of a project's packages and kits, for looking path
+// dependencies up in constant time.
+struct MemberDirectories {
+    std::unordered_set<std::string> packages;
+    std::unordered_set<std::string> kits;
+};
+
+MemberDirectories memberDirectories(const Project& project) {
+    MemberDirectories directories;
+    for (const auto& package : project.packages)
+        directories.packages.insert(package.directory);
+    for (const auto& kit : project.kits)
+        directories.kits.insert(kit.directory);
+    return directories;
+}
+
+void checkDependencies(const Project& project, const MemberDirectories& members,
+                       const std::vector<PathDependency>& dependencies, bool kitsAllowed) {
     for (const auto& dependency : dependencies) {
-        if (project.findPackageByDirectory(dependency.directory))
+        if (members.packages.count(dependency.directory))
             continue;
-        bool isKit = std::any_of(
-            project.kits.begin(), project.kits.end(),
-            [&](const KitManifest& kit) { return kit.directory == dependency.directory; });
-        if (isKit && kitsAllowed)
+        if (kitsAllowed && members.kits.count(dependency.directory))
             continue;
         throw Error("path " + project.display(dependency.directory) + " is not a package" +
                         (kitsAllowed ? " or kit" : "") + " of this project",
@@ -195,14 +201,15 @@ Project loadProject(const std::string& rootPath) {
     ManifestCache cache(project.buildDirectory() + "/state/manifest-cache");
     loadMembers(project, cache);
     checkPackages(project);
+    MemberDirectories members = memberDirectories(project);
     for (const auto& package : project.packages) {
-        checkDependencies(project, package.buildDependencies, false);
-        checkDependencies(project, package.dependencies, false);
+        checkDependencies(project, members, package.buildDependencies, false);
+        checkDependencies(project, members, package.dependencies, false);
     }
     for (const auto& variant : project.variants)
-        checkDependencies(project, variant.buildDependencies, true);
+        checkDependencies(project, members, variant.buildDependencies, true);
     for (const auto& kit : project.kits)
-        checkDependencies(project, kit.buildDependencies, true);
+        checkDependencies(project, members, kit.buildDependencies, true);
     checkLock(project);
     cache.save();
     return project;

@@ -26,7 +26,6 @@ struct Project {
     // Lookups by name; nullptr when absent. Packages match their package
     // name, Cargo name or directory name.
     const PackageManifest* findPackage(const std::string& name) const;
-    const PackageManifest* findPackageByDirectory(const std::string& directory) const;
     const VariantManifest* findVariant(const std::string& name) const;
     const KitManifest* findKit(const std::string& name) const;
 

@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "util/binary_codec.h"
 #include "util/digest.h"
@@ -25,12 +23,31 @@ namespace fs = std::filesystem;
 namespace twoliter {
 
 std::string readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         throw Error(std::string("cannot read file: ") + std::strerror(errno), {path});
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
+    struct stat status {};
+    std::string content;
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode))
+        content.reserve(static_cast<size_t>(status.st_size));
+    // Reads until end of file, whatever the size said (files that grow, or
+    // /proc files that report 0).
+    char buffer[65536];
+    while (true) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            ::close(fd);
+            throw Error(std::string("cannot read file: ") + std::strerror(saved), {path});
+        }
+        if (n == 0)
+            break;
+        content.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return content;
 }
 
 std::optional<std::string> readFileIfExists(const std::string& path) {

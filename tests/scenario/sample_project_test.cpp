@@ -118,16 +118,37 @@ TEST_CASE_METHOD(SampleFixture, "variants limited to x86_64 are refused for aarc
                       "variant vmware-k8s-1.31 does not support aarch64");
 }
 
+namespace {
+
+// The build roots as comparable text: every package's resolved RPMs.
+std::vector<std::string> buildRootsOf(const Planner& planner) {
+    std::vector<std::string> roots;
+    for (const auto& package : planner.packages()) {
+        std::string root;
+        for (const auto& resolved : package.buildRoot)
+            root += resolved.name + "-" + resolved.evr + "." + resolved.arch + " ";
+        roots.push_back(root);
+    }
+    return roots;
+}
+
+}  // namespace
+
 TEST_CASE_METHOD(SampleFixture, "an unchanged tree is not parsed again, a changed spec is") {
+    std::vector<std::string> coldRoots;
     {
         Planner cold(project, options());
         cold.load();
         CHECK(cold.specCacheHits() == 0);
+        CHECK_FALSE(cold.buildRootsReused());
+        coldRoots = buildRootsOf(cold);
     }
     {
         Planner warm(project, options());
         warm.load();
         CHECK(warm.specCacheHits() == project.packages.size());
+        CHECK(warm.buildRootsReused());
+        CHECK(buildRootsOf(warm) == coldRoots);
     }
     std::string spec = dir.path() + "/packages/runc/runc.spec";
     writeFileAtomic(spec, readFile(spec) + "\n# edited\n");
