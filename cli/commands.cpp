@@ -291,8 +291,10 @@ int runCachePrune(const GlobalOptions& options, const std::string& maxSize) {
     });
     PruneResult result = pruneCache(root, limit);
     std::cerr << "twoliter: removed " << result.removedEntries << " entries ("
-              << humanSize(result.removedBytes) << "); " << humanSize(result.after.prunable())
-              << " left besides SDK images\n";
+              << humanSize(result.removedBytes) << ")";
+    if (result.removedTemporaries > 0)
+        std::cerr << " and " << result.removedTemporaries << " leftovers of interrupted runs";
+    std::cerr << "; " << humanSize(result.after.prunable()) << " left besides SDK images\n";
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/files.h"
 
 namespace fs = std::filesystem;
 
@@ -60,6 +61,23 @@ std::vector<Entry> entriesOf(const std::string& folder, bool wholeChildren) {
     return entries;
 }
 
+// Moves the entries named like temporaries out of entries and removes them;
+// returns how many went.
+size_t removeTemporaries(std::vector<Entry>& entries) {
+    auto temporaries = std::stable_partition(entries.begin(), entries.end(), [](const Entry& e) {
+        return !isTemporaryName(fs::path(e.path).filename().string());
+    });
+    size_t removed = 0;
+    for (auto it = temporaries; it != entries.end(); ++it) {
+        std::error_code error;
+        fs::remove_all(it->path, error);
+        if (!error)
+            ++removed;
+    }
+    entries.erase(temporaries, entries.end());
+    return removed;
+}
+
 uint64_t total(const std::vector<Entry>& entries) {
     uint64_t bytes = 0;
     for (const auto& entry : entries)
@@ -88,10 +106,11 @@ PruneResult pruneCache(const std::string& root, uint64_t maxBytes) {
         auto found = entriesOf(root + "/" + folder, whole);
         entries.insert(entries.end(), found.begin(), found.end());
     }
+    PruneResult result;
+    result.removedTemporaries = removeTemporaries(entries);
     std::sort(entries.begin(), entries.end(),
               [](const Entry& a, const Entry& b) { return a.lastUse < b.lastUse; });
     uint64_t size = total(entries);
-    PruneResult result;
     for (const auto& entry : entries) {
         if (size <= maxBytes)
             break;

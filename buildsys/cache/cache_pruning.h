@@ -22,14 +22,19 @@ CacheUsage measureCache(const std::string& root);
 struct PruneResult {
     uint64_t removedBytes = 0;
     size_t removedEntries = 0;
+    // Half-written files and folders of killed runs, removed whatever their
+    // age (counted apart from the entries above).
+    size_t removedTemporaries = 0;
     CacheUsage after;
 };
 
 // Removes the least recently used entries (build outputs, build roots,
 // external files, action records; entries are touched when a build uses
-// them) until what can be pruned fits in maxBytes. SDK images stay. Call it
-// while holding the cache lock exclusively (see cacheLockPath): builds hold
-// it shared, so nothing in use disappears.
+// them) until what can be pruned fits in maxBytes. SDK images stay. First it
+// removes every temporary (util/files.h isTemporaryName) that killed runs
+// left. Call it while holding the cache lock exclusively (see
+// cacheLockPath): builds hold it shared, so nothing in use disappears and no
+// temporary belongs to a running build.
 PruneResult pruneCache(const std::string& root, uint64_t maxBytes);
 
 std::string cacheLockPath(const std::string& root);

@@ -109,6 +109,10 @@ pid_t temporaryOwner(const std::string& name) {
 
 }  // namespace
 
+bool isTemporaryName(const std::string& name) {
+    return temporaryOwner(name) != 0;
+}
+
 void removeAbandonedTemporaries(const std::string& directory) {
     std::error_code error;
     for (fs::directory_iterator it(directory, error), end; !error && it != end;

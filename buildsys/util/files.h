@@ -24,6 +24,9 @@ std::string uniqueSuffix();
 // stay; failures are ignored.
 void removeAbandonedTemporaries(const std::string& directory);
 
+// Whether name ends like the temporaries above ("<name>.<tag>-<pid>-<n>[...]").
+bool isTemporaryName(const std::string& name);
+
 // Writes to "<path>.tmp-<unique suffix>", fsyncs, then renames over path, so readers see
 // either the old or the new content, never a partial file. Creates parent
 // directories as needed.

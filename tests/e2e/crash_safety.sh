@@ -95,6 +95,17 @@ done
 echo "crash points reached: $reached; finished before their trigger: ${not_reached[*]:-none}"
 check "most crash points were reached" test "$reached" -ge $(( (reached + ${#not_reached[@]}) * 3 / 4 ))
 
+# What killed runs left half-written in the cache goes with the next prune
+# (it holds the cache lock exclusively, so no running build owns any of it).
+leftovers() {
+    find "$C/cas" "$C/build-roots" "$C/external-files" "$C/actions" -maxdepth 2 \
+        \( -name '*.tmp-*' -o -name '*.part-*' -o -name '*.old-*' \) 2>/dev/null
+}
+echo "temporaries left in the cache by killed runs: $(leftovers | wc -l)"
+check "cache prune succeeds" tl "$P" "$C" cache prune --max-size 1T
+check "no temporary is left in the cache after a prune" test -z "$(leftovers)"
+check "no content store entry is corrupt after the prune" cas_intact "$C"
+
 # A corrupt entry is found when a build reads it: the package (and the image)
 # are rebuilt, with a warning naming the entry, to the same bytes.
 rpm=$(find "$P/build/rpms/libcap" -name '*.rpm' | head -1)

@@ -57,3 +57,24 @@ TEST_CASE("pruning removes the least recently used entries first and keeps SDK i
     CHECK(pruneCache(root, 0).after.prunable() == 0);
     CHECK(pathExists(root + "/sdk/cafe/rootfs/usr/bin/rpm"));
 }
+
+TEST_CASE("pruning removes what interrupted runs left half-written, whatever its age") {
+    TempDir dir;
+    std::string root = dir.path();
+    writeTreeFile(root, "cas/aa/aaaa", std::string(1000, 'a'));
+    writeTreeFile(root, "cas/aa/aaaa.tmp-4242-0", std::string(700, 'a'));
+    writeTreeFile(root, "build-roots/k1.tmp-4242-1/usr/lib/libz.so", std::string(10, 'z'));
+    writeTreeFile(root, "external-files/ff/zlib.tar.gz.part-4242-2", std::string(10, 'f'));
+    writeTreeFile(root, "actions/ab/abab.tmp-1-3", "{}");
+    age(root + "/cas/aa/aaaa", 100);
+    age(root + "/cas/aa/aaaa.tmp-4242-0", 900);
+    PruneResult result = pruneCache(root, 1 << 20);
+    CHECK(result.removedTemporaries == 4);
+    CHECK(result.removedEntries == 0);
+    CHECK(pathExists(root + "/cas/aa/aaaa"));
+    CHECK_FALSE(pathExists(root + "/cas/aa/aaaa.tmp-4242-0"));
+    CHECK_FALSE(pathExists(root + "/build-roots/k1.tmp-4242-1"));
+    CHECK_FALSE(pathExists(root + "/external-files/ff/zlib.tar.gz.part-4242-2"));
+    CHECK_FALSE(pathExists(root + "/actions/ab/abab.tmp-1-3"));
+    CHECK(result.after.prunable() == 1000);
+}
