@@ -2,9 +2,14 @@
 # Benchmarks variant image assembly from cached RPMs against the same tools
 # run by hand, in sequence, on the same RPMs, in one run.
 #
-# usage: bench_image.sh [--smoke] [--runs N] [--variant V] [--sdk-oci DIR] [--keep] TWOLITER_BINARY
+# usage: bench_image.sh [--smoke] [--runs N] [--variant V] [--root-mib N] [--sdk-oci DIR] [--keep]
+#                       TWOLITER_BINARY
 #
 #   --variant V  the sample variant (default aws-k8s-1.31: split plan, raw, A/B)
+#   --root-mib N  add a package of about N MiB (copies of the SDK's /usr/lib and
+#                /usr/share: real binaries and data) to the variant, for a root
+#                the size DESIGN.md's budget speaks of (~1 GiB; the 2 GiB plan's
+#                ROOT partition holds up to about 800); default 0, the sample as it is
 #   --runs N     timed runs of each side (default 3)
 #   --smoke      one run of each side; fails when a command fails or a figure is
 #                missing, never on how long anything took (for the test suite)
@@ -27,13 +32,14 @@ REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FAILURES=0
 source "$REPO_ROOT/tests/bench/common.sh"
 
-SMOKE=0 RUNS=3 VARIANT=aws-k8s-1.31 KEEP=0 BINARY=""
+SMOKE=0 RUNS=3 VARIANT=aws-k8s-1.31 KEEP=0 BINARY="" ROOT_MIB=0
 SDK_OCI=$REPO_ROOT/out/test-sdk/sample-sdk-oci
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1; RUNS=1 ;;
         --runs) RUNS=$2; shift ;;
         --variant) VARIANT=$2; shift ;;
+        --root-mib) ROOT_MIB=$2; shift ;;
         --sdk-oci) SDK_OCI=$2; shift ;;
         --keep) KEEP=1 ;;
         -*) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
@@ -49,10 +55,66 @@ now_ms() { date +%s%3N; }
 tl() { "$BINARY" --project-path "$work/project" --cache-dir "$work/cache" "$@"; }
 
 copy_sample "$work/project" || fail "copying the sample"
+cargo=$work/project/variants/$VARIANT/Cargo.toml
+
+# add_bulk_package MIB: packages/bench-bulk, about MIB MiB of the SDK's own
+# files, included in the variant. The RPM is built once (first build).
+add_bulk_package() {
+    local package=$work/project/packages/bench-bulk
+    mkdir -p "$package"
+    cat >"$package/Cargo.toml" <<'TOML'
+[package]
+name = "bench-bulk"
+version = "0.1.0"
+edition = "2021"
+publish = false
+build = "../build.rs"
+
+[lib]
+path = "../packages.rs"
+
+[package.metadata.build-package]
+TOML
+    cat >"$package/bench-bulk.spec" <<SPEC
+%global debug_package %{nil}
+%global __spec_install_post %{nil}
+%global _build_id_links none
+%global _binary_payload w1.gzdio
+
+Name: %{_cross_os}bench-bulk
+Version: 1.0
+Release: 1%{?dist}
+Summary: Bulk files for the image benchmark
+License: MIT
+AutoReqProv: no
+
+%description
+%{summary}.
+
+%prep
+%setup -T -c
+
+%build
+
+%install
+target=%{buildroot}%{_cross_datadir}/bench-bulk
+mkdir -p "\$target"
+copy=0
+while [ "\$(du -sm "\$target" | cut -f1)" -lt $1 ]; do
+    mkdir -p "\$target/\$copy"
+    cp -a /usr/lib /usr/share "\$target/\$copy/"
+    copy=\$((copy + 1))
+done
+
+%files
+%{_cross_datadir}/bench-bulk
+SPEC
+    sed -i 's|^included-packages = \[|included-packages = [\n    "bench-bulk",|' "$cargo"
+}
+[ "$ROOT_MIB" -gt 0 ] && { add_bulk_package "$ROOT_MIB" || fail "adding the bulk package"; }
 tl sdk import "$SDK_OCI" >/dev/null 2>&1 || fail "importing the SDK"
 tl build variant "$VARIANT" >"$work/first.out" 2>"$work/first.err" || fail "first build (see $work/first.err)"
 dir=$work/project/build/images/$(ls "$work/project/build/images")/latest
-cargo=$work/project/variants/$VARIANT/Cargo.toml
 
 # twoliter, image only: a kernel parameter that differs each run.
 ours=()
