@@ -40,7 +40,7 @@ TEST_CASE("a corrupt content entry is detected and removed") {
     CHECK_FALSE(store.contains(digest));
 }
 
-TEST_CASE("action records round-trip; a damaged one is a miss") {
+TEST_CASE("action records round-trip, and a damaged one is a miss") {
     TempDir dir;
     ActionCache cache(dir.path());
     ActionRecord record;

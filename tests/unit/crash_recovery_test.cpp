@@ -89,7 +89,7 @@ TEST_CASE("storing over a corrupt entry replaces it") {
     CHECK(store.verify(digest));
 }
 
-TEST_CASE("file system errors become Errors naming the path; a full disk says so") {
+TEST_CASE("file system errors become Errors naming the path, and a full disk says so") {
     fs::filesystem_error full("cannot copy file", "/cache/cas/ab/x.tmp-1-2", "/build/rpms/x",
                               std::make_error_code(std::errc::no_space_on_device));
     Error error = fileSystemError(full);

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "fetch/external_files.h"
-#include "support/http_server.h"
 #include "support/error_text.h"
+#include "support/http_server.h"
 #include "support/temp_tree.h"
 #include "util/digest.h"
 #include "util/files.h"
@@ -57,7 +57,7 @@ TEST_CASE_METHOD(FetchFixture, "a lookaside folder and a file:// cache are conte
     CHECK(readFile(fromUrl.ensure(file)) == kContent);
 }
 
-TEST_CASE_METHOD(FetchFixture, "a loopback HTTP cache; the first cache with a good copy wins") {
+TEST_CASE_METHOD(FetchFixture, "a loopback HTTP cache, and the first cache with a good copy wins") {
     std::string bad = lookaside("bad", "tampered\n");
     testing::LoopbackHttpServer server(lookaside("served", kContent));
     auto fetched = store({{bad, server.url() + "/"}});

@@ -120,8 +120,8 @@ TEST_CASE_METHOD(SignedRepoFixture, "a replaced primary.xml.gz is refused", "[re
                                         "repomd.xml's"));
 }
 
-TEST_CASE_METHOD(SignedRepoFixture, "signed RPMs verify; an unsigned one is refused when required",
-                 "[repo]") {
+TEST_CASE_METHOD(SignedRepoFixture,
+                 "signed RPMs verify, and an unsigned one is refused when required", "[repo]") {
     signRpms({rpm("hello"), rpm("hello-extra")}, key.secretFile);
     checkRpmSignatures({rpm("hello"), rpm("hello-extra")}, key.publicFile);
     CHECK_THAT(errorText([&] { checkRpmSignatures({rpm("hello")}, otherKey.publicFile); }),

@@ -89,7 +89,7 @@ std::vector<PackageSpec> sampleSpecs() {
 
 }  // namespace
 
-TEST_CASE("build roots are the closure of BuildRequires; SDK provides need no package") {
+TEST_CASE("build roots are the closure of BuildRequires, and SDK provides need no package") {
     Resolver resolver(Arch::X86_64, kPrefix);
     resolver.addLocalSpecs(sampleSpecs());
     resolver.addSdkProvides({"gcc", "make"});

@@ -93,7 +93,7 @@ TEST_CASE("only the requested nodes run") {
     CHECK(results[3].detail.empty());
 }
 
-TEST_CASE("a failure stops the build; --keep-going builds what does not depend on it") {
+TEST_CASE("a failure stops the build, and --keep-going builds what does not depend on it") {
     BuildGraph graph = sampleGraph();
     CountingStatus status;
     RecordingRunner stopping({1});  // libz fails

@@ -137,7 +137,7 @@ TEST_CASE("%global definitions of one spec do not leak into the next") {
     CHECK(outcomes[1].spec.release == "1");
 }
 
-TEST_CASE("a spec that does not parse reports file and line; the others still parse") {
+TEST_CASE("a spec that does not parse reports file and line, and the others still parse") {
     TempDir dir;
     writeTreeFile(dir.path(), "bad.spec", "Name: bad\nVersion: 1\nRelease: 1\nBogus: x\n");
     writeTreeFile(dir.path(), "good.spec", kSpec);

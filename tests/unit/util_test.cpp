@@ -70,7 +70,7 @@ TEST_CASE("json writer escapes and nests") {
     CHECK(json.str() == R"({"name":"a\"b\n","list":["x"],"n":3,"ok":true,"empty":[]})");
 }
 
-TEST_CASE("jq's string form differs from the writer's in \\b, \\f and DEL only") {
+TEST_CASE("jq's string form differs from the writer's in backspace, form feed and DEL only") {
     std::string text = "q\"s\\\b\f\n\r\t\x01\x7f\xc3\xa9";
     CHECK(jqString(text) == R"("q\"s\\\b\f\n\r\t\u0001\u007f)"
                             "\xc3\xa9\"");
@@ -102,7 +102,7 @@ TEST_CASE("lock digests: base64 of the raw SHA-256, and back") {
     CHECK(hexFromBase64("not base64!") == "");
 }
 
-TEST_CASE("base64 is standard and padded; decoding refuses anything else") {
+TEST_CASE("base64 is standard and padded, and decoding refuses anything else") {
     CHECK(base64Encode("") == "");
     CHECK(base64Encode("f") == "Zg==");
     CHECK(base64Encode("fo") == "Zm8=");
