@@ -17,16 +17,18 @@ int exitCode = 0;
 void addBuildCommand(CLI::App& app, GlobalOptions& options) {
     CLI::App* build = app.add_subcommand(
         "build",
-        "Build packages in hermetic sandboxes, in parallel, reusing cached results, and kits "
-        "from them. Variant images are not supported yet: 'build variant --packages-only' "
-        "builds a variant's packages, '--dry-run' prints any plan.");
+        "Build packages in hermetic sandboxes, in parallel, reusing cached results, and the "
+        "variant images and kits made from them. 'build variant --packages-only' builds a "
+        "variant's packages only, '--dry-run' prints any plan.");
     build->require_subcommand(1);
     struct Target {
         const char* kind;
         const char* help;
     };
     static const Target targets[] = {
-        {"variant", "Build the packages of a variant (and, later, its image)"},
+        {"variant",
+         "Build the packages of a variant and its disk images "
+         "(build/images/<arch>-<variant>/)"},
         {"package", "Build one package and the packages its build needs"},
         {"kit",
          "Build the packages of a kit, its RPM repository (build/kits/<kit>/<arch>/, signed "
