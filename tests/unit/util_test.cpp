@@ -94,6 +94,17 @@ TEST_CASE("atomic writes replace content and leave no temporary file") {
     CHECK_THROWS_AS(readFile(dir.path() + "/missing"), Error);
 }
 
+TEST_CASE("reading a folder as a file is an error naming it") {
+    testing::TempDir dir;
+    try {
+        readFile(dir.path());
+        FAIL("a folder was read as a file");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == "cannot read file: Is a directory");
+        CHECK(e.location().file == dir.path());
+    }
+}
+
 TEST_CASE("lock digests: base64 of the raw SHA-256, and back") {
     std::string hex = sha256Hex("abc");
     std::string base64 = base64FromHex(hex);
