@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <set>
 
+#include "util/child_process.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -353,11 +354,15 @@ pid_t spawn(const std::vector<std::string>& argv, int output) {
     if (::pipe2(ends, O_CLOEXEC) != 0)
         throw Error(systemError("cannot create a pipe"));
     Descriptor readEnd(ends[0]), writeEnd(ends[1]);
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
         throw Error(systemError("cannot fork"));
-    if (pid == 0)
+    if (pid == 0) {
+        // bwrap's own --die-with-parent comes later, once it has started.
+        dieWithParent(parent);
         execChild(pointers.data(), output, writeEnd.get());
+    }
     writeEnd.reset();
     int childError = 0;
     ssize_t count;

@@ -21,6 +21,7 @@
 #include <rpm/rpmmacro.h>
 #include <rpm/rpmspec.h>
 
+#include "util/child_process.h"
 #include "util/digest.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -316,10 +317,13 @@ RunningParse start(const SpecParseRequest& request, size_t index, bool networkIs
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw Error(std::string("pipe: ") + std::strerror(errno));
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
         throw Error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
+        // It holds copies of every descriptor, the build's locks among them.
+        dieWithParent(parent);
         ::close(fds[0]);
         parseInChild(request, fds[1], networkIsolated);
     }

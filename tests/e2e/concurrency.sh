@@ -59,7 +59,7 @@ start "$P" "$C" "$work/kit-second.log" build kit "$kit"
 check "two kit builds of one project at once both succeed" all_succeed
 build_outputs "$P" >"$work/same-project.outputs"
 check "the outputs are byte-identical to a build alone" \
-    diff "$work/reference.outputs" "$work/same-project.outputs"
+    same_outputs "$work/reference.outputs" "$work/same-project.outputs"
 check "no content store entry is corrupt" cas_intact "$C"
 
 # 2. Two projects sharing one cache, at once.
@@ -77,9 +77,9 @@ check "their kits build at once" all_succeed
 build_outputs "$A" >"$work/a.outputs"
 build_outputs "$B" >"$work/b.outputs"
 check "the first project's outputs are byte-identical to a build alone" \
-    diff "$work/reference.outputs" "$work/a.outputs"
+    same_outputs "$work/reference.outputs" "$work/a.outputs"
 check "the second project's outputs are byte-identical to a build alone" \
-    diff "$work/reference.outputs" "$work/b.outputs"
+    same_outputs "$work/reference.outputs" "$work/b.outputs"
 check "no content store entry of the shared cache is corrupt" cas_intact "$S"
 
 # 3. Prunes while a build uses the cache wait for it; the build is intact.
@@ -101,6 +101,6 @@ check "the build under the prunes succeeds" all_succeed
 check "the kit builds after the prune" tl "$A" "$S" build kit "$kit"
 build_outputs "$A" >"$work/pruned.outputs"
 check "the outputs are byte-identical to a build alone" \
-    diff "$work/reference.outputs" "$work/pruned.outputs"
+    same_outputs "$work/reference.outputs" "$work/pruned.outputs"
 check "no content store entry is corrupt after the prune" cas_intact "$S"
 finish

@@ -115,7 +115,7 @@ for point in "${points[@]}"; do
     check "$name: the rerun succeeds" build_variant_and_kit "$P" "$C"
     build_outputs "$P" >"$work/$name.outputs"
     check "$name: the outputs are byte-identical to an uninterrupted build" \
-        diff "$work/reference.outputs" "$work/$name.outputs"
+        same_outputs "$work/reference.outputs" "$work/$name.outputs"
     check "$name: no content store entry is corrupt after the rerun" cas_intact "$C"
     echo "crash point $name: $(( $(date +%s) - start ))s with the rerun"
 done
@@ -145,6 +145,6 @@ check "the corrupt image entry is named in a warning" \
 check "libcap is rebuilt" grep -q "built libcap" "$work/corrupt.log"
 check "the image is rebuilt" grep -q "image $variant: built" "$work/corrupt.log"
 build_outputs "$P" >"$work/corrupt.outputs"
-check "the rebuilt outputs are byte-identical" diff "$work/reference.outputs" "$work/corrupt.outputs"
+check "the rebuilt outputs are byte-identical" same_outputs "$work/reference.outputs" "$work/corrupt.outputs"
 check "no content store entry is corrupt after the rebuild" cas_intact "$C"
 finish

@@ -9,9 +9,10 @@ TRIGGER is one of
   stderr:TEXT       once a line of the command's standard error holds TEXT
 
 The command's standard error goes to LOG. Prints one line: "killed after
-N ms" or "exited with S before the trigger". The processes the command had
-started at the moment of the kill must be gone within 10 s (sandboxes die
-with their parent); those left are listed, killed, and the exit status is 3.
+N ms" or "exited with S before the trigger". The command is stopped
+(SIGSTOP) before the kill, so the processes it had started at that moment
+are known exactly: they must be gone within 10 s (sandboxes die with their
+parent); those left are listed, killed, and the exit status is 3.
 Exit status: 0 when killed, 2 when the command finished first, 3 as above.
 """
 import glob
@@ -52,6 +53,22 @@ def alive(pid, start):
         return False
 
 
+def wait_until_stopped(pid):
+    """Returns once every thread of pid is stopped (or pid has ended)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            states = []
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{thread}/stat") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+        except OSError:
+            return
+        if all(state in "TtZX" for state in states):
+            return
+        time.sleep(0.001)
+
+
 def main():
     trigger, log_path = sys.argv[1], sys.argv[2]
     command = sys.argv[sys.argv.index("--") + 1:]
@@ -78,6 +95,10 @@ def main():
         fired = (kind == "ms" and elapsed >= int(argument)) or seen.is_set() or (
             kind == "path" and len(glob.glob(pattern)) >= needed)
         if fired:
+            # Stopped first, so that it forks nothing between the list of its
+            # processes and the kill.
+            os.kill(process.pid, signal.SIGSTOP)
+            wait_until_stopped(process.pid)
             below = descendants(process.pid)
             process.kill()
             process.wait()

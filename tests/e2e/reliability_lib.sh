@@ -6,7 +6,7 @@
 # The repository's .repodata-cache (an XML cache whose content depends on
 # history) is left out. Sorted.
 build_outputs() {
-    (cd "$1/build" && find rpms images kits \( -type f -o -type l \) -not -name .repodata-cache |
+    (cd "$1/build" && find rpms images kits \( -type f -o -type l \) -not -name .repodata-cache 2>/dev/null |
         sort | while read -r path; do
         if [ -L "$path" ]; then
             echo "$path -> $(readlink "$path")"
@@ -48,8 +48,29 @@ reliability_variant=metal-dev
 reliability_kit=core-kit
 
 # Builds the variant (packages and image), then the kit, of project $1 with
-# cache $2. Standard error is appended to $work/builds.log.
+# cache $2. Standard error is appended to $work/builds.log; when a build
+# fails, its standard error is printed too.
 build_variant_and_kit() {
-    tl "$1" "$2" -j2 build variant "$reliability_variant" >/dev/null 2>>"$work/builds.log" &&
-        tl "$1" "$2" build kit "$reliability_kit" >/dev/null 2>>"$work/builds.log"
+    local log=$work/last-build.log
+    if tl "$1" "$2" -j2 build variant "$reliability_variant" >/dev/null 2>"$log" &&
+        tl "$1" "$2" build kit "$reliability_kit" >/dev/null 2>>"$log"; then
+        cat "$log" >>"$work/builds.log"
+        return 0
+    fi
+    cat "$log" >>"$work/builds.log"
+    echo "a build of $1 failed; free space there: $(df --output=avail -h "$1" | tail -1)," \
+        "the last lines of its standard error:"
+    tail -n 12 "$log" | cut -c1-400 | sed 's/^/  | /'
+    return 1
+}
+
+# Whether the output lists $1 and $2 (of build_outputs) are the same; when
+# not, prints how many lines differ and the first few of them.
+same_outputs() {
+    local differences
+    differences=$(diff "$1" "$2" | grep '^[<>]')
+    [ -z "$differences" ] && return 0
+    echo "$(wc -l <<<"$differences") lines differ between $(basename "$1") and $(basename "$2"); the first:"
+    head -n 4 <<<"$differences" | cut -c1-160 | sed 's/^/  | /'
+    return 1
 }

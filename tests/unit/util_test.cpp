@@ -1,7 +1,14 @@
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <functional>
 
 #include "support/temp_tree.h"
 #include "util/binary_codec.h"
+#include "util/child_process.h"
 #include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -128,4 +135,63 @@ TEST_CASE("base64 is standard and padded, and decoding refuses anything else") {
         INFO(bad);
         CHECK_FALSE(base64Decode(bad, bytes));
     }
+}
+
+namespace {
+
+// Runs body in a forked process; its exit status (-1 when it did not exit).
+int exitStatusOfForked(const std::function<int()>& body) {
+    pid_t pid = ::fork();
+    if (pid == 0)
+        ::_exit(body());
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("a forked child dies with the process that forked it") {
+    // A reaper process adopts the grandchild once its parent is gone, so the
+    // grandchild's end can be seen: 0 = killed by SIGKILL; 1 = it ran on
+    // (its alarm ended it); 2 = something else.
+    int outcome = exitStatusOfForked([] {
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+        int toReaper[2], ready[2];
+        if (::pipe(toReaper) != 0 || ::pipe(ready) != 0)
+            return 2;
+        pid_t parent = ::fork();
+        if (parent == 0) {
+            pid_t self = ::getpid();
+            pid_t child = ::fork();
+            if (child == 0) {
+                dieWithParent(self);
+                ::alarm(20);
+                (void)!::write(ready[1], "r", 1);
+                for (;;)
+                    ::pause();
+            }
+            char byte;
+            if (::read(ready[0], &byte, 1) == 1)
+                (void)!::write(toReaper[1], &child, sizeof child);
+            ::_exit(0);  // the child must go with it
+        }
+        pid_t child = 0;
+        if (::read(toReaper[0], &child, sizeof child) != sizeof child)
+            return 2;
+        int status = 0;
+        ::waitpid(parent, &status, 0);
+        if (::waitpid(child, &status, 0) != child || !WIFSIGNALED(status))
+            return 2;
+        return WTERMSIG(status) == SIGKILL ? 0 : 1;
+    });
+    CHECK(outcome == 0);
+}
+
+TEST_CASE("a forked child whose parent is already gone exits at once") {
+    int status = exitStatusOfForked([] {
+        dieWithParent(::getppid() + 1);  // not its parent: as if the parent had gone
+        return 0;
+    });
+    CHECK(status == 127);
 }

@@ -1,0 +1,15 @@
+#include "util/child_process.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace twoliter {
+
+void dieWithParent(pid_t parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent)
+        ::_exit(127);
+}
+
+}  // namespace twoliter
