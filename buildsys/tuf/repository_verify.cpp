@@ -155,22 +155,43 @@ class ClientWorkflow {
         return std::to_string(version) + "." + role + ".json";
     }
 
+    // A role file that meta lists (§5.5.1-5.5.3, §5.6.1-5.6.3): fetched
+    // within its length, matching its hashes, signed by a threshold of the
+    // role's keys.
+    struct ListedRole {
+        SignedDocument document;
+        std::string bytes;
+    };
+    ListedRole fetchListed(const MetaFile& meta, const std::string& role, int64_t maxLength) {
+        std::string name = versionedName(meta.version, role);
+        ListedRole listed;
+        listed.bytes = fetch(name, meta.length.value_or(maxLength));
+        std::string where = source_.metadataLocation(name);
+        checkMetaFile(meta, listed.bytes, where, false);
+        listed.document = parseSignedDocument(listed.bytes, where);
+        checkThreshold(listed.document, result_.root, role);
+        return listed;
+    }
+
+    // §5.5.4, §5.6.4: the role's version is the one meta lists (listedBy
+    // names the file that lists it).
+    void checkListedVersion(const std::string& role, int64_t version, const MetaFile& meta,
+                            const std::string& listedBy, const std::string& where) {
+        if (version != meta.version) {
+            throw Error(role + " version " + std::to_string(version) +
+                            " differs from the version " + std::to_string(meta.version) + " " +
+                            listedBy + " lists",
+                        {where, 0, "signed.version"});
+        }
+    }
+
     // §5.5
     void updateSnapshot() {
         const MetaFile& meta = result_.timestamp.snapshot;
-        std::string name = versionedName(meta.version, "snapshot");
-        std::string bytes = fetch(name, meta.length.value_or(kSnapshotMaxLength));
-        std::string where = source_.metadataLocation(name);
-        checkMetaFile(meta, bytes, where, false);
-        SignedDocument document = parseSignedDocument(bytes, where);
-        checkThreshold(document, result_.root, "snapshot");
-        SnapshotRole snapshot = snapshotFromDocument(document);
-        if (snapshot.version != meta.version) {
-            throw Error("snapshot version " + std::to_string(snapshot.version) +
-                            " differs from the version " + std::to_string(meta.version) +
-                            " timestamp.json lists",
-                        {where, 0, "signed.version"});
-        }
+        ListedRole listed = fetchListed(meta, "snapshot", kSnapshotMaxLength);
+        const std::string& where = listed.document.where;
+        SnapshotRole snapshot = snapshotFromDocument(listed.document);
+        checkListedVersion("snapshot", snapshot.version, meta, "timestamp.json", where);
         if (trustedSnapshot_) {
             for (const auto& [file, trusted] : trustedSnapshot_->meta) {
                 auto found = snapshot.meta.find(file);
@@ -182,7 +203,7 @@ class ClientWorkflow {
         }
         checkExpiry("snapshot", snapshot.expires, where);
         result_.snapshot = snapshot;
-        result_.snapshotBytes = bytes;
+        result_.snapshotBytes = std::move(listed.bytes);
     }
 
     // §5.6 (top-level targets only)
@@ -194,23 +215,13 @@ class ClientWorkflow {
                 {source_.metadataLocation(versionedName(result_.snapshot.version, "snapshot")), 0,
                  "signed.meta"});
         }
-        const MetaFile& meta = found->second;
-        std::string name = versionedName(meta.version, "targets");
-        std::string bytes = fetch(name, meta.length.value_or(kTargetsMaxLength));
-        std::string where = source_.metadataLocation(name);
-        checkMetaFile(meta, bytes, where, false);
-        SignedDocument document = parseSignedDocument(bytes, where);
-        checkThreshold(document, result_.root, "targets");
-        TargetsRole targets = targetsFromDocument(document);
-        if (targets.version != meta.version) {
-            throw Error("targets version " + std::to_string(targets.version) +
-                            " differs from the version " + std::to_string(meta.version) +
-                            " the snapshot lists",
-                        {where, 0, "signed.version"});
-        }
-        checkExpiry("targets", targets.expires, where);
+        ListedRole listed = fetchListed(found->second, "targets", kTargetsMaxLength);
+        TargetsRole targets = targetsFromDocument(listed.document);
+        checkListedVersion("targets", targets.version, found->second, "the snapshot",
+                           listed.document.where);
+        checkExpiry("targets", targets.expires, listed.document.where);
         result_.targets = targets;
-        result_.targetsBytes = bytes;
+        result_.targetsBytes = std::move(listed.bytes);
     }
 
     // §5.7 for every target.
