@@ -55,12 +55,8 @@
 # are shown beside the figures, never enforced.
 
 set -u -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export LC_ALL=C
-
-usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
-    exit 2
-}
 
 SMOKE=0
 RUNS=""
@@ -71,7 +67,6 @@ KEEP=0
 BINARY=""
 SDK_OCI=""
 SIZES=()
-need_value() { [ "$1" -ge 2 ] || usage; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -186,7 +181,6 @@ declare -a SANDBOX_TABLE=() OVERHEAD_TABLE=() COLD_TABLE=() NOOP_TABLE=()
 # LABEL can start from, and "wall cpu rss" of that first build.
 declare -A PRIMED=() PRIMED_FIRST=()
 
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # figure NAME VALUE UNIT
 figure() {

@@ -37,17 +37,17 @@ SDK_OCI=$REPO_ROOT/out/test-sdk/sample-sdk-oci
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1; RUNS=1 ;;
-        --runs) RUNS=$2; shift ;;
-        --variant) VARIANT=$2; shift ;;
-        --root-mib) ROOT_MIB=$2; shift ;;
-        --sdk-oci) SDK_OCI=$2; shift ;;
+        --runs) need_value $#; RUNS=$2; shift ;;
+        --variant) need_value $#; VARIANT=$2; shift ;;
+        --root-mib) need_value $#; ROOT_MIB=$2; shift ;;
+        --sdk-oci) need_value $#; SDK_OCI=$2; shift ;;
         --keep) KEEP=1 ;;
-        -*) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        -*) usage ;;
         *) BINARY=$(realpath "$1") ;;
     esac
     shift
 done
-[ -n "$BINARY" ] || { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ -n "$BINARY" ] || usage
 work=$(mktemp -d /tmp/bench-image.XXXXXX)
 [ "$KEEP" = 1 ] || trap 'rm -rf "$work"' EXIT
 

@@ -25,11 +25,7 @@
 # Everything stays on this machine; nothing is fetched.
 
 set -u -o pipefail
-
-usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
-    exit 2
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SMOKE=0
 RUNS=""
@@ -40,9 +36,9 @@ SIZES=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
-        --runs) [ $# -ge 2 ] || usage; RUNS="$2"; shift ;;
+        --runs) need_value $#; RUNS="$2"; shift ;;
         --runs=*) RUNS="${1#--runs=}" ;;
-        --seed) [ $# -ge 2 ] || usage; SEED="$2"; shift ;;
+        --seed) need_value $#; SEED="$2"; shift ;;
         --seed=*) SEED="${1#--seed=}" ;;
         --keep) KEEP=1 ;;
         -h|--help) usage ;;
@@ -109,7 +105,6 @@ declare -a EXPECTED=()
 declare -a TABLE=()
 declare -a SUMMARY=()
 
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # figure NAME VALUE UNIT
 figure() {

@@ -24,11 +24,7 @@
 # Both writers use their default thread counts. Everything stays on this machine.
 
 set -u -o pipefail
-
-usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
-    exit 2
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SMOKE=0
 RUNS=3
@@ -39,9 +35,9 @@ BINARY=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
-        --runs) [ $# -ge 2 ] || usage; RUNS="$2"; shift ;;
-        --count) [ $# -ge 2 ] || usage; COUNT="$2"; shift ;;
-        --work) [ $# -ge 2 ] || usage; WORK_ARG="$2"; shift ;;
+        --runs) need_value $#; RUNS="$2"; shift ;;
+        --count) need_value $#; COUNT="$2"; shift ;;
+        --work) need_value $#; WORK_ARG="$2"; shift ;;
         --keep) KEEP=1 ;;
         -h|--help) usage ;;
         -*) echo "bench_repo.sh: unknown option $1" >&2; usage ;;
@@ -79,7 +75,6 @@ cp "$BINARY" "$WORK/repo_metadata_bench" || exit 2
 BINARY="$WORK/repo_metadata_bench"
 
 FAILURES=0
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 declare -A FIGURE=()
 
 figure() {

@@ -41,12 +41,8 @@
 # Everything stays on this machine; nothing is fetched.
 
 set -u -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export LC_ALL=C
-
-usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
-    exit 2
-}
 
 SMOKE=0
 RUNS=""
@@ -57,7 +53,6 @@ WORK_ARG=""
 KEEP=0
 BINARY=""
 RESOLVE_BENCH=""
-need_value() { [ "$1" -ge 2 ] || usage; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -108,7 +103,6 @@ RESOLVE_BENCH="$WORK/resolve_bench"
 FAILURES=0
 declare -A FIGURE=()
 declare -a EXPECTED=()
-source "$HERE/common.sh"
 
 figure() {
     FIGURE["$1"]="$2"

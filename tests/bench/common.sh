@@ -1,8 +1,19 @@
-# Shared by the benchmark scripts. Source it after setting REPO_ROOT and
-# FAILURES; it defines logging, failure counting, statistics and the copy of
-# the sample project.
+# Shared by the benchmark scripts: usage and option checks, logging, failure
+# counting, statistics and the copy of the sample project. Sourcing it only
+# defines functions; set REPO_ROOT and FAILURES before calling them.
 
 log() { echo "bench: $*" >&2; }
+
+# usage: the comment at the top of the running script (its second line to the
+# first blank line) on standard error; exits 2.
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
+    exit 2
+}
+
+# need_value COUNT: the option being parsed has a value (COUNT is "$#" where
+# the option is "$1"), else usage.
+need_value() { [ "$1" -ge 2 ] || usage; }
 
 fail() {
     log "FAILED: $*"
