@@ -259,13 +259,22 @@ SignedDocument parseSignedDocument(const std::string& bytes, const std::string& 
     return out;
 }
 
-RootRole rootFromDocument(const SignedDocument& document) {
-    requireType(document, "root");
+// The fields of document that every role has (spec_version, version,
+// expires) into role, after checking its _type; the Fields of its signed
+// part, for the rest.
+template <typename Role>
+Fields readCommonFields(const SignedDocument& document, const char* type, Role& role) {
+    requireType(document, type);
     Fields fields(document.signedValue, document.where, "signed.");
+    role.specVersion = fields.string("spec_version");
+    role.version = fields.positive("version");
+    role.expires = fields.expires();
+    return fields;
+}
+
+RootRole rootFromDocument(const SignedDocument& document) {
     RootRole root;
-    root.specVersion = fields.string("spec_version");
-    root.version = fields.positive("version");
-    root.expires = fields.expires();
+    Fields fields = readCommonFields(document, "root", root);
     root.consistentSnapshot =
         fields.get("consistent_snapshot", JsonValue::Kind::Bool, "true or false").boolean();
     for (const auto& [keyId, key] : fields.object("keys").members())
@@ -287,12 +296,8 @@ RootRole rootFromDocument(const SignedDocument& document) {
 }
 
 TargetsRole targetsFromDocument(const SignedDocument& document) {
-    requireType(document, "targets");
-    Fields fields(document.signedValue, document.where, "signed.");
     TargetsRole targets;
-    targets.specVersion = fields.string("spec_version");
-    targets.version = fields.positive("version");
-    targets.expires = fields.expires();
+    Fields fields = readCommonFields(document, "targets", targets);
     if (fields.optional("delegations"))
         fields.fail("delegations", "delegated targets roles are not supported");
     for (const auto& [name, value] : fields.object("targets").members()) {
@@ -310,24 +315,16 @@ TargetsRole targetsFromDocument(const SignedDocument& document) {
 }
 
 SnapshotRole snapshotFromDocument(const SignedDocument& document) {
-    requireType(document, "snapshot");
-    Fields fields(document.signedValue, document.where, "signed.");
     SnapshotRole snapshot;
-    snapshot.specVersion = fields.string("spec_version");
-    snapshot.version = fields.positive("version");
-    snapshot.expires = fields.expires();
+    Fields fields = readCommonFields(document, "snapshot", snapshot);
     for (const auto& [name, value] : fields.object("meta").members())
         snapshot.meta[name] = readMetaFile(fields.nested(value, "meta." + name));
     return snapshot;
 }
 
 TimestampRole timestampFromDocument(const SignedDocument& document) {
-    requireType(document, "timestamp");
-    Fields fields(document.signedValue, document.where, "signed.");
     TimestampRole timestamp;
-    timestamp.specVersion = fields.string("spec_version");
-    timestamp.version = fields.positive("version");
-    timestamp.expires = fields.expires();
+    Fields fields = readCommonFields(document, "timestamp", timestamp);
     const JsonValue& meta = fields.object("meta");
     const JsonValue* snapshot = meta.find("snapshot.json");
     if (!snapshot)
