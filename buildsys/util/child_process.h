@@ -8,7 +8,8 @@ namespace twoliter {
 // kernel kills the child (SIGKILL) when the thread that forked it ends, so a
 // child never outlives a killed build (nor holds the locks and files it
 // inherited); when parent has already gone, the child exits at once with
-// status 127. Async-signal-safe.
+// status 127. The forking thread must therefore wait for the child before it
+// ends. Async-signal-safe.
 void dieWithParent(pid_t parent);
 
 }  // namespace twoliter
