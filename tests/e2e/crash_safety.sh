@@ -112,7 +112,13 @@ for point in "${points[@]}"; do
         check "$name: cache prune succeeds" tl "$P" "$C" cache prune --max-size 1T
         check "$name: no temporary is left in the cache after a prune" test -z "$(leftovers)"
     fi
-    check "$name: the rerun succeeds" build_variant_and_kit "$P" "$C"
+    if build_variant_and_kit "$P" "$C"; then
+        pass
+    else
+        fail "$name: the rerun succeeds"
+        echo "the killed run's last lines of standard error:"
+        tail -n 4 "$work/killed-$name.log" | cut -c1-300 | sed 's/^/  | /'
+    fi
     build_outputs "$P" >"$work/$name.outputs"
     check "$name: the outputs are byte-identical to an uninterrupted build" \
         same_outputs "$work/reference.outputs" "$work/$name.outputs"
