@@ -354,15 +354,12 @@ pid_t spawn(const std::vector<std::string>& argv, int output) {
     if (::pipe2(ends, O_CLOEXEC) != 0)
         throw Error(systemError("cannot create a pipe"));
     Descriptor readEnd(ends[0]), writeEnd(ends[1]);
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
+    // bwrap's own --die-with-parent comes later, once it has started.
+    pid_t pid = forkDyingWithParent();
     if (pid < 0)
         throw Error(systemError("cannot fork"));
-    if (pid == 0) {
-        // bwrap's own --die-with-parent comes later, once it has started.
-        dieWithParent(parent);
+    if (pid == 0)
         execChild(pointers.data(), output, writeEnd.get());
-    }
     writeEnd.reset();
     int childError = 0;
     ssize_t count;

@@ -317,13 +317,11 @@ RunningParse start(const SpecParseRequest& request, size_t index, bool networkIs
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw Error(std::string("pipe: ") + std::strerror(errno));
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
+    // The child holds copies of every descriptor, the build's locks among them.
+    pid_t pid = forkDyingWithParent();
     if (pid < 0)
         throw Error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
-        // It holds copies of every descriptor, the build's locks among them.
-        dieWithParent(parent);
         ::close(fds[0]);
         parseInChild(request, fds[1], networkIsolated);
     }

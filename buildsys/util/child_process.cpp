@@ -12,4 +12,12 @@ void dieWithParent(pid_t parent) {
         ::_exit(127);
 }
 
+pid_t forkDyingWithParent() {
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0)
+        dieWithParent(parent);
+    return pid;
+}
+
 }  // namespace twoliter

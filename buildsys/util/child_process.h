@@ -12,4 +12,8 @@ namespace twoliter {
 // ends. Async-signal-safe.
 void dieWithParent(pid_t parent);
 
+// fork(2), with dieWithParent already called in the child when it returns 0.
+// Returns as fork does.
+pid_t forkDyingWithParent();
+
 }  // namespace twoliter

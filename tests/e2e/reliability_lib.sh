@@ -51,13 +51,11 @@ reliability_kit=core-kit
 # cache $2. Standard error is appended to $work/builds.log; when a build
 # fails, its standard error is printed too.
 build_variant_and_kit() {
-    local log=$work/last-build.log
-    if tl "$1" "$2" -j2 build variant "$reliability_variant" >/dev/null 2>"$log" &&
-        tl "$1" "$2" build kit "$reliability_kit" >/dev/null 2>>"$log"; then
-        cat "$log" >>"$work/builds.log"
-        return 0
-    fi
+    local log=$work/last-build.log status=0
+    tl "$1" "$2" -j2 build variant "$reliability_variant" >/dev/null 2>"$log" &&
+        tl "$1" "$2" build kit "$reliability_kit" >/dev/null 2>>"$log" || status=$?
     cat "$log" >>"$work/builds.log"
+    [ "$status" -ne 0 ] || return 0
     echo "a build of $1 failed; free space there: $(df --output=avail -h "$1" | tail -1)," \
         "the last lines of its standard error:"
     tail -n 12 "$log" | cut -c1-400 | sed 's/^/  | /'

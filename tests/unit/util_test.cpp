@@ -162,10 +162,8 @@ TEST_CASE("a forked child dies with the process that forked it") {
             return 2;
         pid_t parent = ::fork();
         if (parent == 0) {
-            pid_t self = ::getpid();
-            pid_t child = ::fork();
+            pid_t child = forkDyingWithParent();
             if (child == 0) {
-                dieWithParent(self);
                 ::alarm(20);
                 (void)!::write(ready[1], "r", 1);
                 for (;;)
